@@ -1,0 +1,391 @@
+/**
+ * `npm run bench:flash`: a flash crowd entering one live draw, through the whole system on this machine.
+ *
+ * Starts a private Redis (AOF on), BENCH_NODES socket nodes and BENCH_WORKERS workers from the
+ * build, forks BENCH_LOAD_PROCS load processes (bench/flash-load.ts) that connect BENCH_CLIENTS raw
+ * socket.io-client sockets (websocket only, round-robin over the nodes, in bounded batches) and
+ * subscribe each to the campaign. Then the host opens one draw (`autoReveal: false`, tiers of 1, 10
+ * and 100 winners, window BENCH_DRAW_MS) and every client sends `draw:enter` at a random moment in
+ * the first BENCH_ENTER_WINDOW_MS after its `draw:countdown`.
+ *
+ *   join latency    = `draw:enter` sent → ack received (per client);
+ *   entries_counted = the draw's entrant count from GET …/draws/:d once it is `drawn`;
+ *   reveal latency  = the host's `POST …/reveal` sent (parent) → `draw:reveal` received by each
+ *                     client (load process), on one shared clock (performance.timeOrigin +
+ *                     performance.now(); every process is on this machine). Tiers are revealed one
+ *                     at a time; the next reveal waits until every client has the previous one (or
+ *                     BENCH_REVEAL_TIMEOUT_S passed, after which the missing ones count as missing);
+ *   countdown skew  = max − min of every `deadline` value any client saw (draw:countdown and
+ *                     draw:tick) over all nodes; the spread of the clients' serverTime offsets
+ *                     (what a client's clock-corrected countdown would show) is reported beside it.
+ *
+ * After the last tier it fetches the proof bundle from another node and checks it with the SDK's
+ * `verifyBundle`, and checks that the acked intent ids are exactly the bundle's entries.
+ *
+ * Writes bench/results/<BENCH_NAME>.json and .md (BENCH_NAME defaults to "flash").
+ *
+ * Environment: BENCH_CLIENTS (10000), BENCH_LOAD_PROCS (4), BENCH_NODES (2), BENCH_WORKERS (1),
+ * BENCH_DRAW_MS (5000), BENCH_ENTER_WINDOW_MS (2000), BENCH_CONNECT_BATCH (50 concurrent handshakes
+ * per load process), BENCH_CONNECT_TIMEOUT_S (300), BENCH_REVEAL_TIMEOUT_S (10), BENCH_NAME ("flash"),
+ * and any LIVEDRAW_* option (passed to the nodes and workers as-is).
+ */
+import { readFileSync } from "node:fs";
+import os from "node:os";
+import { performance } from "node:perf_hooks";
+import { verifyBundle } from "../client-sdk/src/fairness/index.js";
+import { clockOffset, hr } from "./clock.js";
+import { cpuBetween, cpuMark, rssByLabel, trackPid } from "./cpu.js";
+import { benchName, numEnv } from "./env.js";
+import { aggregateFlash } from "./flash-aggregate.js";
+import { flashMarkdown } from "./flash-markdown.js";
+import { abort, guardProcess, isStopping, runMain, sleep } from "./lifecycle.js";
+import { allWithin, forkLoads, sumProgress } from "./load-ipc.js";
+import { fmt, round, say, setLogTag, t } from "./log.js";
+import { add, writeResultsAndExit } from "./report.js";
+import { startStack, systemContext } from "./stack.js";
+import { pctOf, spread, stats } from "./stats.js";
+import type { FlashLoadConfig, FlashProgress, FlashReady, FlashReport } from "./flash-load.js";
+
+// ------------------------------------------------------------------------------------ settings
+
+const CLIENTS = Math.round(numEnv("BENCH_CLIENTS", 10_000));
+const LOAD_PROCS = Math.min(CLIENTS, Math.round(numEnv("BENCH_LOAD_PROCS", 4)));
+const NODES = Math.round(numEnv("BENCH_NODES", 2));
+const WORKERS = Math.round(numEnv("BENCH_WORKERS", 1));
+const DRAW_MS = Math.round(numEnv("BENCH_DRAW_MS", 5000, 1000));
+const ENTER_WINDOW_MS = Math.round(numEnv("BENCH_ENTER_WINDOW_MS", 2000, 0));
+const CONNECT_BATCH = Math.round(numEnv("BENCH_CONNECT_BATCH", 50));
+const CONNECT_TIMEOUT_S = numEnv("BENCH_CONNECT_TIMEOUT_S", 300, 10);
+const REVEAL_TIMEOUT_S = numEnv("BENCH_REVEAL_TIMEOUT_S", 10, 1);
+const NAME = benchName("flash");
+const PROGRESS_MS = 200;
+/** Hard limit for the whole program: nothing may run forever. */
+const HARD_LIMIT_MS = (CONNECT_TIMEOUT_S + 60) * 1000 + DRAW_MS + 3 * REVEAL_TIMEOUT_S * 1000 + 300_000;
+
+const TIERS = [
+  { tierId: "grand", name: "Grand prize", count: 1 },
+  { tierId: "second", name: "Second prize", count: 10 },
+  { tierId: "third", name: "Third prize", count: 100 },
+];
+const TARGETS = { reveal_p99_ms: 250, countdown_skew_ms: 20 };
+
+setLogTag("bench:flash");
+
+/** Polls `pred` every `stepMs` until it holds or `timeoutMs` passed; true when it held. */
+async function waitFor(pred: () => boolean | Promise<boolean>, timeoutMs: number, stepMs = 50): Promise<boolean> {
+  const end = performance.now() + timeoutMs;
+  for (let i = 0; i < 1_000_000; i++) {
+    if (await pred()) return true;
+    if (performance.now() >= end || isStopping()) return false;
+    await sleep(stepMs);
+  }
+  return false;
+}
+
+// ------------------------------------------------------------------------------------ open files
+
+function openFilesLimit(): number | null {
+  try {
+    const m = /Max open files\s+(\d+|unlimited)/.exec(readFileSync("/proc/self/limits", "utf8"));
+    return m ? (m[1] === "unlimited" ? Number.POSITIVE_INFINITY : Number(m[1])) : null;
+  } catch {
+    return null;
+  }
+}
+
+// ------------------------------------------------------------------------------------ main
+
+async function main(): Promise<void> {
+  guardProcess(HARD_LIMIT_MS);
+  const startedAt = new Date().toISOString();
+  const runTag = Date.now().toString(36);
+  trackPid("bench", "bench", process.pid);
+
+  // File descriptors: every socket is one fd in a load process and one in a node (limits are inherited).
+  const nofile = openFilesLimit();
+  const needLoad = Math.ceil(CLIENTS / LOAD_PROCS) + 200;
+  const needNode = Math.ceil(CLIENTS / NODES) + 500;
+  say(
+    `${fmt(CLIENTS)} clients in ${LOAD_PROCS} load processes, ${NODES} nodes, ${WORKERS} worker(s), draw window ${DRAW_MS} ms, entries within ${ENTER_WINDOW_MS} ms; ` +
+      `${os.cpus().length} CPUs, ${fmt(os.totalmem() / 2 ** 30, 1)} GiB; open-files limit ${nofile ?? "?"} (need ≥ ${Math.max(needLoad, needNode)} per process)`,
+  );
+  if (nofile !== null && nofile < Math.max(needLoad, needNode)) {
+    await abort(`the open-files limit (ulimit -n = ${nofile}) is below the ${Math.max(needLoad, needNode)} one process needs; raise it (ulimit -n 65536) or use more load processes/nodes`);
+  }
+
+  const serverEnv: Record<string, string> = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[0].startsWith("LIVEDRAW_") && e[1] !== undefined));
+  const stack = await startStack({ tag: "flash", runTag, nodes: NODES, workers: WORKERS, serverEnv, nodeIdPrefix: "flash-" });
+  const { secret, nodes, workers, health, roleProblems, hostToken } = stack;
+  say(`${NODES} nodes on ${nodes.map((n) => `:${n.port}`).join(" ")} (engine ${health.engine}), ${workers.length} worker(s); logs in ${stack.logDirShown}/`);
+
+  const hostHeaders = { "content-type": "application/json", authorization: `Bearer ${hostToken}` };
+  const campaignId = `flash-${runTag}`;
+  const drawId = `d-flash-${runTag}`;
+
+  // ---------------------------------------------------------------- connect
+  const cpuConnect0 = cpuMark();
+  const connectStart = hr();
+  const loads = forkLoads<FlashReady, FlashProgress, FlashReport, FlashLoadConfig>({
+    script: "flash-load.js", procs: LOAD_PROCS, clients: CLIENTS, stopGraceMs: 3000, exitNotes: { ready: "", report: "" },
+    config: (p, clientOffset, clients) => ({
+      proc: p, urls: nodes.map((n) => n.url), campaignId, secret, clientOffset, clients, connectBatch: CONNECT_BATCH,
+      enterWindowMs: ENTER_WINDOW_MS, progressEveryMs: PROGRESS_MS, connectTimeoutMs: CONNECT_TIMEOUT_S * 1000,
+    }),
+  });
+  const sum = (f: (p: FlashProgress) => number) => sumProgress(loads, f);
+  const connectMonitor = setInterval(() => say(`  connecting: ${fmt(sum((p) => p.connected))} / ${fmt(CLIENTS)} sockets open`), 5000);
+  let readies: FlashReady[];
+  try {
+    readies = await allWithin(loads.map((l) => l.ready), (CONNECT_TIMEOUT_S + 60) * 1000, `not connected within ${CONNECT_TIMEOUT_S + 60} s`);
+  } catch (err) {
+    clearInterval(connectMonitor);
+    return abort(`load processes could not connect: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  clearInterval(connectMonitor);
+  const connectS = (hr() - connectStart) / 1000;
+  const cpuConnect1 = cpuMark();
+  const connected = readies.reduce((a, r) => a + r.connected, 0);
+  const subscribed = readies.reduce((a, r) => a + r.subscribed, 0);
+  const connectErrors: Record<string, number> = {};
+  for (const r of readies) add(connectErrors, r.errors);
+  say(`${fmt(connected)} of ${fmt(CLIENTS)} connected, ${fmt(subscribed)} subscribed in ${fmt(connectS, 1)} s (${fmt(connected / connectS)} connections/s)${Object.keys(connectErrors).length ? `; errors ${JSON.stringify(connectErrors)}` : ""}`);
+  if (subscribed === 0) return abort("no client could connect and subscribe");
+  const memAfterConnect = rssByLabel();
+  await sleep(2000); // let the connect storm's garbage settle before the draw opens
+  const cpuIdle0 = cpuMark();
+  await sleep(1000);
+  const cpuIdle = cpuBetween(cpuIdle0, cpuMark());
+
+  // ---------------------------------------------------------------- open the draw
+  const progressLines: string[] = [];
+  const line = (extra = "") => {
+    const reveals: Record<string, number> = {};
+    for (const l of loads) for (const [k, v] of Object.entries(l.progress?.reveals ?? {})) reveals[k] = (reveals[k] ?? 0) + v;
+    const s =
+      `countdowns=${fmt(sum((p) => p.countdowns))} enter sent=${fmt(sum((p) => p.sent))} acked=${fmt(sum((p) => p.acked))} refused=${fmt(sum((p) => p.ackErrors))} ` +
+      `closed=${fmt(sum((p) => p.closed))} reveals=${JSON.stringify(reveals)} done=${fmt(sum((p) => p.done))} results=${fmt(sum((p) => p.results))} disconnects=${fmt(sum((p) => p.disconnects))}${extra}`;
+    progressLines.push(`${t()} ${s}`);
+    return s;
+  };
+  const cpuEntry0 = cpuMark();
+  const openSentAt = hr();
+  const openRes = await fetch(`${nodes[0]!.url}/v1/campaigns/${campaignId}/draws`, {
+    method: "POST",
+    headers: hostHeaders,
+    body: JSON.stringify({ drawId, title: "bench:flash", durationMs: DRAW_MS, tiers: TIERS, autoReveal: false }),
+  });
+  const openRespAt = hr();
+  if (openRes.status !== 201) return abort(`could not open the draw: HTTP ${openRes.status} ${await openRes.text()}`);
+  const countdown = (await openRes.json()) as { openedAt: number; deadline: number };
+  say(`draw ${drawId} opened (HTTP ${fmt(openRespAt - openSentAt, 1)} ms); deadline in ${countdown.deadline - countdown.openedAt} ms`);
+  const entryMonitor = setInterval(() => say(`  ${line()}`), 1000);
+
+  // Wait until the worker closed and drew it (phase "drawn"), then until the clients heard `draw:closed`.
+  let snapshot: { phase: string; entrants: number } | null = null;
+  const drawn = await waitFor(
+    async () => {
+      const r = await fetch(`${nodes[1 % NODES]!.url}/v1/campaigns/${campaignId}/draws/${drawId}`).catch(() => null);
+      if (r?.ok) snapshot = (await r.json()) as { phase: string; entrants: number };
+      return snapshot?.phase === "drawn";
+    },
+    DRAW_MS + 60_000,
+    100,
+  );
+  const drawnSeenAt = hr();
+  if (!drawn) {
+    clearInterval(entryMonitor);
+    return abort(`the draw did not reach "drawn" within ${DRAW_MS / 1000 + 60} s (phase ${(snapshot as { phase: string } | null)?.phase ?? "?"})`);
+  }
+  const allClosed = await waitFor(() => sum((p) => p.closed) >= subscribed, 10_000, 50);
+  const cpuEntry1 = cpuMark();
+  const memAfterEntry = rssByLabel();
+  clearInterval(entryMonitor);
+  const entriesCounted = (snapshot as unknown as { entrants: number }).entrants;
+  say(`draw is drawn ${fmt(drawnSeenAt - countdown.deadline)} ms after its deadline; ${fmt(entriesCounted)} entrants; ${line()}${allClosed ? "" : " (not every client got draw:closed)"}`);
+
+  // ---------------------------------------------------------------- reveal, tier by tier
+  await sleep(500);
+  const cpuReveal0 = cpuMark();
+  const reveals: { tierId: string; sentAt: number; httpMs: number; status: number; allReceived: boolean; waitedMs: number }[] = [];
+  for (const tier of TIERS) {
+    const sentAt = hr();
+    const res = await fetch(`${nodes[0]!.url}/v1/campaigns/${campaignId}/draws/${drawId}/reveal`, { method: "POST", headers: hostHeaders, body: JSON.stringify({ tierId: tier.tierId }) });
+    const httpMs = hr() - sentAt;
+    if (!res.ok) say(`  reveal of ${tier.tierId}: HTTP ${res.status} ${await res.text()}`);
+    else await res.arrayBuffer();
+    const received = () => loads.reduce((a, l) => a + (l.progress?.reveals[tier.tierId] ?? 0), 0);
+    const allReceived = await waitFor(() => received() >= subscribed, REVEAL_TIMEOUT_S * 1000, 20);
+    const waitedMs = hr() - sentAt;
+    reveals.push({ tierId: tier.tierId, sentAt, httpMs: round(httpMs), status: res.status, allReceived, waitedMs: round(waitedMs) });
+    say(`  revealed ${tier.tierId} (HTTP ${res.status} in ${fmt(httpMs, 1)} ms): ${fmt(received())} / ${fmt(subscribed)} clients have it after ${fmt(waitedMs)} ms (progress granularity ${PROGRESS_MS} ms)`);
+    await sleep(500);
+  }
+  const cpuReveal1 = cpuMark();
+  await waitFor(() => sum((p) => p.done) >= subscribed && sum((p) => p.results) >= subscribed, 10_000, 100);
+  say(`  after the last tier: ${line()}`);
+
+  // ---------------------------------------------------------------- proof bundle (from another node)
+  let bundleVerified = false;
+  let bundleProblems: string[] = [];
+  let bundleEntries: string[] = [];
+  let bundleEntrantCount: number | null = null;
+  try {
+    const r = await fetch(`${nodes[1 % NODES]!.url}/v1/campaigns/${campaignId}/draws/${drawId}/proof`);
+    const bundle = (await r.json()) as unknown;
+    if (!r.ok) throw new Error(`HTTP ${r.status} ${JSON.stringify(bundle).slice(0, 300)}`);
+    const v = verifyBundle(bundle);
+    bundleVerified = v.ok;
+    if (!v.ok) bundleProblems = v.problems.slice(0, 10);
+    const b = bundle as { entrantCount: number; entries: { id: string }[] };
+    bundleEntrantCount = b.entrantCount;
+    bundleEntries = b.entries.map((e) => e.id);
+  } catch (err) {
+    bundleProblems = [`could not fetch or verify the proof: ${err instanceof Error ? err.message : String(err)}`];
+  }
+  say(`proof bundle: ${bundleVerified ? "verified" : `NOT verified: ${bundleProblems.join("; ")}`} (${fmt(bundleEntries.length)} entries)`);
+
+  // ---------------------------------------------------------------- collect the load reports
+  for (const l of loads) l.child.send({ type: "report" });
+  let reports: FlashReport[];
+  try {
+    reports = await allWithin(loads.map((l) => l.report), 60_000, "no report within 60 s");
+  } catch (err) {
+    return abort(`a load process failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  // ---------------------------------------------------------------- aggregate
+  const {
+    joinHist, errorsByCode, entriesAcked, duplicateAcks, entriesSent, sentAfterOpen, ackAfterOpen, ackedAfterDeadline,
+    countdownMissing, countdownDelivery, countdownDeliveryByNode, offsets, offsetsByNode, closedDelay, closedMissing, closedMismatch,
+    revealLat, revealBy, revealMissingByTier, allReveal, firstReveal, revealMissingClients, doneMissing, resultMissing,
+    ackedNotInBundle, bundleNotAcked, deadlineByNode, countdownSkew,
+  } = aggregateFlash({ reports, tiers: TIERS, countdown, entriesCounted, reveals, bundleEntries });
+  const offsetStats = stats(offsets);
+  const revealStats = stats(allReveal);
+  const cpuConnect = cpuBetween(cpuConnect0, cpuConnect1);
+  const cpuEntry = cpuBetween(cpuEntry0, cpuEntry1);
+  const cpuReveal = cpuBetween(cpuReveal0, cpuReveal1);
+  const ready0 = readies.slice().sort((a, b) => a.proc - b.proc);
+
+  const result = {
+    clients: CLIENTS,
+    connected,
+    subscribed,
+    entries_sent: entriesSent,
+    entries_acked: entriesAcked,
+    entries_counted: entriesCounted,
+    join_p50_ms: round(joinHist.percentile(50)),
+    join_p95_ms: round(joinHist.percentile(95)),
+    join_p99_ms: round(joinHist.percentile(99)),
+    join_max_ms: round(joinHist.max),
+    reveal_p50_ms: revealStats.p50,
+    reveal_p95_ms: revealStats.p95,
+    reveal_p99_ms: revealStats.p99,
+    reveal_max_ms: revealStats.max,
+    reveal_missing: revealMissingClients,
+    countdown_skew_ms: countdownSkew,
+    countdown_offset_spread_ms: spread(offsets),
+    bundle_verified: bundleVerified,
+    targets: { entries_acked_eq_counted: true, reveal_missing: 0, reveal_p99_ms: TARGETS.reveal_p99_ms, countdown_skew_ms: TARGETS.countdown_skew_ms, bundle_verified: true },
+    met: {
+      entries_acked_eq_counted: entriesAcked === entriesCounted && ackedNotInBundle === 0 && bundleNotAcked === 0,
+      reveal_missing: revealMissingClients === 0,
+      reveal_p99_ms: revealStats.p99 !== null && revealStats.p99 <= TARGETS.reveal_p99_ms,
+      countdown_skew_ms: countdownSkew !== null && countdownSkew <= TARGETS.countdown_skew_ms,
+      bundle_verified: bundleVerified,
+    },
+    all_targets_met: false,
+    definitions: {
+      join: "draw:enter emitted → its ack received, per client (load-process clock)",
+      reveal: "host's POST …/reveal sent (bench process) → draw:reveal received by a client (load process); shared clock performance.timeOrigin + performance.now() on one machine; pooled over all tiers (each client × tier one sample), per tier in reveal.by_tier",
+      reveal_missing: `clients subscribed before the draw opened that lacked draw:reveal for at least one tier ${REVEAL_TIMEOUT_S} s after its reveal call`,
+      countdown_skew_ms: "max − min of every deadline value any client saw (draw:countdown and draw:tick) on all nodes",
+      countdown_offset_spread_ms: "max − min over clients of min(receipt − serverTime) over draw:countdown and draw:tick: how far apart clients' clock-corrected countdowns can be (delivery delay included)",
+    },
+    entries: {
+      entries_in_proof_bundle: bundleEntries.length,
+      bundle_entrant_count: bundleEntrantCount,
+      acked_not_in_bundle: ackedNotInBundle,
+      in_bundle_not_acked: bundleNotAcked,
+      duplicate_acks: duplicateAcks,
+      acked_after_deadline: ackedAfterDeadline,
+      enter_sent_after_open_ms: stats(sentAfterOpen),
+      enter_acked_after_open_ms: stats(ackAfterOpen),
+      join_ms: { mean: round(joinHist.mean()), p50: round(joinHist.percentile(50)), p90: round(joinHist.percentile(90)), p95: round(joinHist.percentile(95)), p99: round(joinHist.percentile(99)), p999: round(joinHist.percentile(99.9)), max: round(joinHist.max), count: joinHist.count },
+    },
+    countdown: {
+      opened_at: countdown.openedAt,
+      deadline: countdown.deadline,
+      open_http_ms: round(openRespAt - openSentAt),
+      countdown_missing: countdownMissing,
+      deadline_by_node: deadlineByNode,
+      delivery_ms: { note: "draw:countdown received − its serverTime (delivery delay, incl. ≤ 1 ms clock rounding)", ...stats(countdownDelivery), by_node: Object.fromEntries([...countdownDeliveryByNode].sort((a, b) => a[0] - b[0]).map(([k, v]) => [`node-${k + 1}`, stats(v)])) },
+      offset_ms: { ...offsetStats, spread: spread(offsets), spread_p1_p99: offsets.length ? round(pctOf(offsets, 99) - pctOf(offsets, 1)) : null, by_node: Object.fromEntries([...offsetsByNode].sort((a, b) => a[0] - b[0]).map(([k, v]) => [`node-${k + 1}`, { ...stats(v), spread: spread(v) }])) },
+    },
+    close: {
+      drawn_seen_after_deadline_ms: round(drawnSeenAt - countdown.deadline),
+      closed_event_after_deadline_ms: stats(closedDelay),
+      closed_missing: closedMissing,
+      closed_entrants_mismatch: closedMismatch,
+    },
+    reveal: {
+      pooled_ms: revealStats,
+      first_tier_ms: stats(firstReveal),
+      by_tier: TIERS.map((x) => {
+        const rv = reveals.find((y) => y.tierId === x.tierId);
+        return { tierId: x.tierId, winners: x.count, http_status: rv?.status ?? null, http_ms: rv?.httpMs ?? null, all_received: rv?.allReceived ?? false, missing: revealMissingByTier[x.tierId], ...stats(revealLat[x.tierId]!),
+          by: Object.fromEntries(Object.entries(revealBy[x.tierId]!).sort().map(([k, v]) => { const st = stats(v); return [k, { p50: st.p50, p99: st.p99, min: st.min, max: st.max }]; })) };
+      }),
+      duplicates: reports.reduce((a, r) => a + r.revealDuplicates, 0),
+      done_missing: doneMissing,
+      personal_result_missing: resultMissing,
+      personal_results_won: reports.reduce((a, r) => a + r.resultsWon, 0),
+    },
+    errors_by_code: errorsByCode,
+    connect: {
+      connect_time_s: round(connectS, 1),
+      connections_per_s: round(connected / connectS, 0),
+      batch_per_load_process: CONNECT_BATCH,
+      by_load_process: ready0.map((r) => ({ proc: r.proc + 1, connected: r.connected, subscribed: r.subscribed, connect_ms: round(r.connectMs, 0), errors: r.errors })),
+      errors: connectErrors,
+    },
+    bundle: { verified: bundleVerified, problems: bundleProblems, fetched_from: `node-${(1 % NODES) + 1}` },
+    cpu: {
+      note: "percent of one core per phase from /proc/<pid>/stat; 2 cores = 200 %",
+      connect: cpuConnect,
+      idle_after_connect: cpuIdle,
+      entry_window: { ...cpuEntry, note: "draw opened → seen drawn (includes the deadline wait)" },
+      reveals: { ...cpuReveal, note: "first reveal call → 500 ms after the last tier was everywhere (includes the 500 ms pauses)" },
+    },
+    memory_rss_mb: { after_connect: memAfterConnect, after_entries: memAfterEntry },
+    load_event_loop_ms: reports.map((r) => ({ proc: r.proc + 1, p50: round(r.eventLoop.p50), p99: round(r.eventLoop.p99), max: round(r.eventLoop.max) })),
+    context: {
+      started_at: startedAt,
+      draw_id: drawId,
+      campaign_id: campaignId,
+      ...systemContext(stack, { clients: CLIENTS, load_processes: LOAD_PROCS, nodes: NODES, workers: WORKERS }),
+      total_mem_gib: round(os.totalmem() / 2 ** 30, 1),
+      open_files_limit: nofile === Number.POSITIVE_INFINITY ? "unlimited" : nofile,
+      draw_ms: DRAW_MS,
+      enter_window_ms: ENTER_WINDOW_MS,
+      reveal_timeout_s: REVEAL_TIMEOUT_S,
+      tiers: TIERS,
+      reveal_via: "node-1",
+      clock_offsets_ms: { note: "per-process correction of timeOrigin + performance.now() to Date.now()", bench: round(clockOffset, 3), load: readies.map((r) => round(r.clockOffsetMs, 3)) },
+      server_options: serverEnv,
+    },
+    server_warnings: roleProblems.slice(0, 20),
+    progress: progressLines,
+  };
+  result.all_targets_met = Object.values(result.met).every(Boolean);
+
+  say(
+    `RESULT clients=${fmt(CLIENTS)} connected=${fmt(connected)} acked=${fmt(entriesAcked)} counted=${fmt(entriesCounted)} join p95=${result.join_p95_ms}ms ` +
+      `reveal p50=${result.reveal_p50_ms}ms p99=${result.reveal_p99_ms}ms missing=${revealMissingClients} countdown skew=${countdownSkew}ms (offset spread ${result.countdown_offset_spread_ms}ms) bundle=${bundleVerified ? "verified" : "NOT verified"}`,
+  );
+  if (Object.keys(errorsByCode).length) say(`errors by code: ${JSON.stringify(errorsByCode)}`);
+  say(`cpu % of one core — connect ${JSON.stringify(cpuConnect.by_role)}, entries ${JSON.stringify(cpuEntry.by_role)}, reveals ${JSON.stringify(cpuReveal.by_role)}`);
+  await writeResultsAndExit(NAME, result, flashMarkdown(result));
+}
+
+runMain(main, "bench:flash");

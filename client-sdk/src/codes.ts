@@ -1,0 +1,52 @@
+/**
+ * Every error code the server can send, in one registry, with the HTTP status it maps to and a
+ * message a person can act on. Clients get the code and message, never a stack trace.
+ * Documented in `docs/protocol.md`; a test checks that every code here appears there.
+ */
+export const ERRORS = {
+  E_BAD_REQUEST: { status: 400, message: "The request does not match the schema; see `details` in the message." },
+  E_UNAUTHORIZED: { status: 401, message: "A valid token is required; sign in again to get a fresh one." },
+  E_FORBIDDEN: { status: 403, message: "This token is not allowed to do that (a host token is required)." },
+  E_NOT_FOUND: { status: 404, message: "No such resource." },
+  E_DRAW_NOT_FOUND: { status: 404, message: "No such draw in this campaign." },
+  E_DRAW_EXISTS: { status: 409, message: "A draw with this id already exists in this campaign." },
+  E_DRAW_STATE: { status: 409, message: "The draw is not in a state that allows this; another host may have just done it. Reload the draw." },
+  E_TIER_REVEALED: { status: 409, message: "This prize tier has already been revealed." },
+  E_ALREADY_WON: { status: 409, message: "You have already won in this campaign, and this draw excludes previous winners." },
+  E_NOT_A_WINNER: { status: 400, message: "That entry is not a current winner of this tier, so it cannot be redrawn." },
+  E_DRAW_CLOSED: { status: 409, message: "This draw is no longer accepting entries: its deadline has passed." },
+  E_CAMPAIGN_NOT_FOUND: { status: 404, message: "No such campaign." },
+  E_CAMPAIGN_EXISTS: { status: 409, message: "A campaign with this id already exists." },
+  E_CAMPAIGN_NOT_LIVE: { status: 409, message: "This campaign is not accepting spins now; see its schedule in the published rules." },
+  E_CAMPAIGN_LOCKED: { status: 409, message: "This campaign has gone live: only safe changes (such as adding inventory) are allowed." },
+  E_TIER_NOT_FOUND: { status: 404, message: "No such prize tier in this campaign." },
+  E_POLICY_VIOLATION: { status: 422, message: "The configuration is outside the compliance policy; the message names the tier." },
+  E_NO_SPINS_LEFT: { status: 409, message: "No spins left: complete tasks to earn tickets." },
+  E_DAILY_LIMIT: { status: 409, message: "Daily spin limit reached; try again tomorrow." },
+  E_CAMPAIGN_LIMIT: { status: 409, message: "Spin limit for this campaign reached." },
+  E_ALREADY_ASSISTED: { status: 409, message: "You have already helped this player in this campaign." },
+  E_SELF_ASSIST: { status: 400, message: "Players cannot assist themselves; share the invite with a friend." },
+  E_ALREADY_IN_TEAM: { status: 409, message: "You are already in a team for this campaign." },
+  E_PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
+  E_RATE_LIMITED: { status: 429, message: "Too many requests; retry after `retryAfterMs`." },
+  E_BUSY: { status: 503, message: "The server is busy; retry after `retryAfterMs`." },
+  E_UNAVAILABLE: { status: 503, message: "The server cannot reach its data store right now; retry shortly." },
+  E_SHUTTING_DOWN: { status: 503, message: "This node is shutting down; reconnect to another node." },
+  E_INTERNAL: { status: 500, message: "Something went wrong on the server; it has been logged." },
+} as const satisfies Record<string, { status: number; message: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && Object.prototype.hasOwnProperty.call(ERRORS, value);
+}
+
+/** Why the SDK disconnected or gave up; surfaced in its `state` events. */
+export const DISCONNECT_REASONS = {
+  CLIENT_CLOSED: "client closed",
+  UNAUTHORIZED: "unauthorized",
+  TRANSPORT_CLOSED: "transport closed",
+  SERVER_SHUTDOWN: "server shutdown",
+} as const;

@@ -1,0 +1,404 @@
+/**
+ * The wire protocol shared by the socket nodes, the workers and this SDK: one event map for each
+ * direction, the payload types and the acknowledgement envelope. The server validates every inbound
+ * payload against the runtime schemas in `core/schemas.ts`; a type test there fails if the two drift.
+ *
+ * This module has no runtime dependencies so the SDK stays small. Documented in `docs/protocol.md`.
+ */
+import type { ErrorCode } from "./codes.js";
+
+export const PROTOCOL_VERSION = 1;
+
+/** Identifier accepted for campaigns, draws, tiers, players and teams: a letter or digit, then letters, digits, `_` and `-`; 1 to 64 characters. */
+export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+
+/**
+ * Phases of a live draw: `open` accepts entries until `deadline`; `closed` has its final entrants;
+ * `drawn` has winners (not yet shown); `revealing` shows them tier by tier; `done` has every tier
+ * revealed and the server seed published; `cancelled` ends it without winners.
+ */
+export type DrawPhase = "open" | "closed" | "drawn" | "revealing" | "done" | "cancelled";
+
+/** A prize tier of a live draw: `count` winners are picked for it. */
+export interface DrawTier {
+  tierId: string;
+  name: string;
+  count: number;
+}
+
+/** A drand beacon round named when the draw opened; its randomness is mixed into the draw seed. */
+export interface BeaconRef {
+  chainHash: string;
+  round: number;
+}
+
+// ---------------------------------------------------------------- client → server payloads
+
+export interface SubscribePayload {
+  campaignId: string;
+}
+
+export interface EnterPayload {
+  campaignId: string;
+  drawId: string;
+}
+
+export interface TimeSyncPayload {
+  /** The client's clock when it sent the request, in ms since the epoch. */
+  clientTime: number;
+}
+
+export interface SpinPayload {
+  campaignId: string;
+  /** Client-chosen key (8-64 of letters, digits, '_', '-'); a retry with the same key is the same spin. */
+  idempotencyKey: string;
+}
+
+export interface SpinFetchPayload {
+  campaignId: string;
+  intentId: string;
+}
+
+export interface SpinHistoryPayload {
+  campaignId: string;
+  /** Most recent first; 1-100. @default 20 */
+  limit?: number;
+}
+
+export interface RulesPayload {
+  campaignId: string;
+}
+
+/** Leaderboards of a campaign: assists received (助力), points, and team PK scores. */
+export type LeaderboardId = "assists" | "points" | "teams";
+
+export interface LeaderboardPayload {
+  campaignId: string;
+  board: LeaderboardId;
+}
+
+export interface AssistPayload {
+  campaignId: string;
+  /** The player who shared the invite. */
+  inviterId: string;
+}
+
+export interface TeamJoinPayload {
+  campaignId: string;
+  teamId: string;
+}
+
+// ---------------------------------------------------------------- acknowledgements
+
+export interface AckError {
+  code: ErrorCode;
+  message: string;
+  /** Present on `E_RATE_LIMITED` and `E_BUSY`: wait this long before retrying. */
+  retryAfterMs?: number;
+}
+
+export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
+export type AckCallback<T> = (response: Ack<T>) => void;
+
+export interface EnterResult {
+  /** The id of the stored intent (a Redis stream entry id). Only sent once the intent is stored. */
+  intentId: string;
+  /** True when this player had already entered this draw; `intentId` is then the original one. */
+  duplicate: boolean;
+}
+
+export interface TimeSyncResult {
+  clientTime: number;
+  serverTime: number;
+}
+
+export interface SpinAck {
+  /** Id of the stored spin intent. The result follows as `spin:result` (and via `spin:fetch`). */
+  intentId: string;
+  /** True when this idempotency key was already used by this player; `intentId` is the original. */
+  duplicate: boolean;
+}
+
+// ---------------------------------------------------------------- server → client payloads
+
+export interface Winner {
+  /** Id of the winning entry (the intent id acknowledged to the winner; public and pseudonymous). */
+  intentId: string;
+  /** Masked display name (for example `张*` or `138****1234`); never the raw name. */
+  name: string;
+}
+
+export interface DrawCountdown {
+  campaignId: string;
+  drawId: string;
+  title: string;
+  tiers: DrawTier[];
+  /** Total number of winners over all tiers. */
+  winners: number;
+  /** Entries weighted by the player's tickets (else one chance each). */
+  weighted: boolean;
+  openedAt: number;
+  /** Authoritative close time, in server ms since the epoch. */
+  deadline: number;
+  /** Server clock when this message was produced; lets the client correct its own clock. */
+  serverTime: number;
+  /** hex SHA-256 of the secret server seed, published before any entry (docs/fairness.md). */
+  commitment: string;
+  algorithm: string;
+  beacon: BeaconRef | null;
+}
+
+export interface DrawTick {
+  campaignId: string;
+  drawId: string;
+  deadline: number;
+  serverTime: number;
+  remainingMs: number;
+  entrants: number;
+}
+
+/** Entries are final: their count and the Merkle root over the sorted entry ids. */
+export interface DrawClosed {
+  campaignId: string;
+  drawId: string;
+  entrants: number;
+  merkleRoot: string;
+  serverTime: number;
+}
+
+/** One tier's winners, revealed (the host reveals tier by tier, or all at once with autoReveal). */
+export interface DrawReveal {
+  campaignId: string;
+  drawId: string;
+  tierId: string;
+  tierName: string;
+  winners: Winner[];
+  entrants: number;
+  /** True on the last tier's reveal. */
+  final: boolean;
+  serverTime: number;
+}
+
+/** An unclaimed prize was redrawn: `replaced` lost the slot, `winner` (or nobody) took it. */
+export interface DrawRedraw {
+  campaignId: string;
+  drawId: string;
+  tierId: string;
+  replaced: string;
+  winner: Winner | null;
+  serverTime: number;
+}
+
+/** Every tier is revealed: the seed is public and the proof bundle can be fetched and verified. */
+export interface DrawDone {
+  campaignId: string;
+  drawId: string;
+  serverSeed: string;
+  /** HTTP path of the proof bundle on any node. */
+  proofPath: string;
+  serverTime: number;
+}
+
+export interface DrawCancelled {
+  campaignId: string;
+  drawId: string;
+  reason: string;
+  serverTime: number;
+}
+
+export interface DrawResult {
+  campaignId: string;
+  drawId: string;
+  intentId: string;
+  won: boolean;
+  /** The tier won, when `won`. */
+  tierId: string | null;
+  /**
+   * How many redraws this result reflects. A redraw can change a result after the draw is done;
+   * results may arrive out of order across nodes, so keep the one with the highest `seq`.
+   */
+  seq: number;
+}
+
+export interface RevealedTier {
+  tierId: string;
+  name: string;
+  winners: Winner[];
+}
+
+export interface DrawSnapshot {
+  campaignId: string;
+  drawId: string;
+  title: string;
+  phase: DrawPhase;
+  tiers: DrawTier[];
+  weighted: boolean;
+  openedAt: number;
+  deadline: number;
+  entrants: number;
+  commitment: string;
+  /** Set once the draw is closed. */
+  merkleRoot: string | null;
+  /** The tiers revealed so far, in reveal order, with their current winners. */
+  revealed: RevealedTier[];
+  /** Published once the draw is done. */
+  serverSeed: string | null;
+  /** The caller's own entry, if any. */
+  myIntentId: string | null;
+  /** The caller's own result: known once the caller's tier is revealed ("won") or the draw is done. */
+  myResult: "won" | "lost" | null;
+  myTierId: string | null;
+}
+
+/** Phases of an instant-win campaign; spins are accepted in `live` and `longtail`. */
+export type CampaignPhase = "scheduled" | "warmup" | "live" | "longtail" | "closed";
+
+/**
+ * Outcome of one spin. `won`: a prize of `tierId`. `lost`: no prize (the no-prize mass, a sold-out
+ * tier's slot — `reason: "sold_out"` — or the player's win cap — `reason: "win_cap"`). `rejected`:
+ * the spin did not count (`reason` is an error code such as E_NO_SPINS_LEFT) and used no chance.
+ */
+export interface SpinResult {
+  campaignId: string;
+  intentId: string;
+  idempotencyKey: string;
+  outcome: "won" | "lost" | "rejected";
+  tierId: string | null;
+  tierName: string | null;
+  reason: "sold_out" | "win_cap" | "E_NO_SPINS_LEFT" | "E_DAILY_LIMIT" | "E_CAMPAIGN_LIMIT" | "E_CAMPAIGN_NOT_LIVE" | null;
+  /** Spins this player has left after this one (free spins + tickets − used, bounded by caps). */
+  spinsLeft: number;
+  resolvedAt: number;
+}
+
+export interface PublishedTier {
+  tierId: string;
+  name: string;
+  /** Chance per spin, exactly `probabilityPpm / 1_000_000`. */
+  probability: number;
+  probabilityPpm: number;
+  remaining: number;
+  soldOut: boolean;
+}
+
+/** The published rules of an instant-win campaign: what the mini-program shows as the odds. */
+export interface PublishedRules {
+  campaignId: string;
+  title: string;
+  rules: string;
+  phase: CampaignPhase;
+  schedule: { warmupAt: number; liveAt: number; longTailAt: number; closedAt: number };
+  tiers: PublishedTier[];
+  /** 1 − Σ tier probabilities. */
+  noPrizeProbability: number;
+  /** What happens when a tier sells out, in words. */
+  soldOutPolicy: string;
+  limits: { spinsPerDay: number; spinsPerCampaign: number; winsPerCampaign: number };
+  freeSpins: number;
+  dayOffsetMinutes: number;
+  serverTime: number;
+}
+
+export interface LeaderboardRow {
+  rank: number;
+  /** Masked display name for players (e.g. `张*`), the team id for the teams board. */
+  name: string;
+  score: number;
+}
+
+export interface LeaderboardTop {
+  campaignId: string;
+  board: LeaderboardId;
+  /** Increases with every change; a client keeps the highest it has seen. */
+  version: number;
+  top: LeaderboardRow[];
+  serverTime: number;
+}
+
+export interface LeaderboardRank {
+  campaignId: string;
+  board: LeaderboardId;
+  /** 1-based rank of the caller (or the caller's team), null when not on the board. */
+  rank: number | null;
+  score: number | null;
+  /** How many players (or teams) are on the board. */
+  total: number;
+}
+
+export interface AssistResult {
+  inviterId: string;
+  /** Assists the inviter has received in this campaign, including this one. */
+  assists: number;
+}
+
+export interface CampaignSnapshot {
+  campaignId: string;
+  serverTime: number;
+  /** The most recently opened draw of the campaign, if any. */
+  draw: DrawSnapshot | null;
+}
+
+// ---------------------------------------------------------------- event maps
+
+export interface ClientToServerEvents {
+  "campaign:subscribe": (payload: SubscribePayload, ack: AckCallback<CampaignSnapshot>) => void;
+  "draw:enter": (payload: EnterPayload, ack: AckCallback<EnterResult>) => void;
+  "time:sync": (payload: TimeSyncPayload, ack: AckCallback<TimeSyncResult>) => void;
+  "campaign:rules": (payload: RulesPayload, ack: AckCallback<PublishedRules>) => void;
+  spin: (payload: SpinPayload, ack: AckCallback<SpinAck>) => void;
+  "spin:fetch": (payload: SpinFetchPayload, ack: AckCallback<SpinResult | null>) => void;
+  "spin:history": (payload: SpinHistoryPayload, ack: AckCallback<SpinResult[]>) => void;
+  "leaderboard:subscribe": (payload: LeaderboardPayload, ack: AckCallback<LeaderboardTop>) => void;
+  "leaderboard:rank": (payload: LeaderboardPayload, ack: AckCallback<LeaderboardRank>) => void;
+  assist: (payload: AssistPayload, ack: AckCallback<AssistResult>) => void;
+  "team:join": (payload: TeamJoinPayload, ack: AckCallback<{ teamId: string }>) => void;
+}
+
+export interface ServerToClientEvents {
+  "draw:countdown": (payload: DrawCountdown) => void;
+  "draw:tick": (payload: DrawTick) => void;
+  "draw:closed": (payload: DrawClosed) => void;
+  "draw:reveal": (payload: DrawReveal) => void;
+  "draw:redraw": (payload: DrawRedraw) => void;
+  "draw:done": (payload: DrawDone) => void;
+  "draw:cancelled": (payload: DrawCancelled) => void;
+  "draw:result": (payload: DrawResult) => void;
+  "spin:result": (payload: SpinResult) => void;
+  "leaderboard:update": (payload: LeaderboardTop) => void;
+}
+
+/** Between socket nodes (and from workers, through the Redis emitter's serverSideEmit). */
+export interface InterServerEvents {
+  /** A resolved batch of spins: each node delivers the results of its own players' sockets. */
+  "spin:results": (batch: SpinResultBatch) => void;
+  /** Personal live-draw results: each node delivers those of its own players' sockets. */
+  "draw:results": (batch: DrawResultBatch) => void;
+}
+
+export interface DrawResultBatch {
+  /** [playerId, result] pairs. */
+  results: [string, DrawResult][];
+}
+
+export interface SpinResultBatch {
+  campaignId: string;
+  /** [playerId, result] pairs. */
+  results: [string, SpinResult][];
+}
+
+export type Role = "player" | "host";
+
+/** What the server keeps on each socket after authentication. */
+export interface SocketData {
+  playerId: string;
+  /** Masked display name, computed once at connection. */
+  maskedName: string;
+  role: Role;
+}
+
+/** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */
+export const rooms = {
+  campaign: (campaignId: string) => `campaign:${campaignId}`,
+  player: (playerId: string) => `player:${playerId}`,
+  leaderboard: (campaignId: string, board: LeaderboardId) => `lb:${campaignId}:${board}`,
+} as const;

@@ -1,0 +1,132 @@
+/**
+ * The one options object for every role (socket node, worker, demo). Each option has a documented
+ * default and an environment variable; `loadConfig` validates everything at start-up, refuses a bad
+ * value with a message naming the variable and what is allowed, and returns a frozen object.
+ * The table in README.md ("Configuration") lists the same options.
+ */
+import os from "node:os";
+import { z } from "zod";
+
+const bool = z.enum(["1", "0", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every option: its environment variable, its schema (parsing the variable's text) and its default. */
+const SPEC = {
+  /** TCP port the socket node listens on; 0 picks a free port (logged). @default 3000 */
+  port: { env: "PORT", schema: int(0, 65535), default: 3000 },
+  /** Interface the socket node binds. @default "0.0.0.0" */
+  host: { env: "LIVEDRAW_HOST", schema: z.string().min(1), default: "0.0.0.0" },
+  /** Redis connection URL. @default "redis://127.0.0.1:6379" */
+  redisUrl: { env: "REDIS_URL", schema: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://"), default: "redis://127.0.0.1:6379" },
+  /** Name of this process in logs and metrics. @default "<hostname>-<pid>" */
+  nodeId: { env: "LIVEDRAW_NODE_ID", schema: z.string().regex(/^[\w.-]{1,64}$/, "must be 1-64 of letters, digits, '_', '.', '-'"), default: `${os.hostname()}-${process.pid}` },
+  /** HS256 secret that signs and verifies player and host tokens; at least 32 characters. Required. */
+  jwtSecret: { env: "LIVEDRAW_JWT_SECRET", schema: z.string().min(32, "must be at least 32 characters"), default: undefined },
+  /** Enables `POST /dev/token`, which issues tokens to anyone. For local use only. @default false */
+  devTokens: { env: "LIVEDRAW_DEV_TOKENS", schema: bool, default: false },
+  /** Socket engine: `auto` uses native uWebSockets.js when it loads, else Socket.IO's `ws`. @default "auto" */
+  transport: { env: "LIVEDRAW_TRANSPORT", schema: z.enum(["auto", "uws", "ws"]), default: "auto" },
+  /** pino log level. @default "info" */
+  logLevel: { env: "LOG_LEVEL", schema: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]), default: "info" },
+  /** Shortest entry window a host may open, in ms. @default 1000 */
+  minDurationMs: { env: "LIVEDRAW_MIN_DURATION_MS", schema: int(100, 86_400_000), default: 1000 },
+  /** Longest entry window a host may open, in ms. @default 3600000 (one hour) */
+  maxDurationMs: { env: "LIVEDRAW_MAX_DURATION_MS", schema: int(1000, 7 * 86_400_000), default: 3_600_000 },
+  /** Most winners one draw may pick. @default 1000 */
+  maxWinners: { env: "LIVEDRAW_MAX_WINNERS", schema: int(1, 1_000_000), default: 1000 },
+  /** Interval between countdown ticks each node sends to its own clients, in ms. @default 1000 */
+  tickIntervalMs: { env: "LIVEDRAW_TICK_INTERVAL_MS", schema: int(100, 60_000), default: 1000 },
+  /** How long a revealed draw's keys are kept in Redis, in seconds. @default 604800 (7 days) */
+  drawRetentionSeconds: { env: "LIVEDRAW_DRAW_RETENTION_SECONDS", schema: int(60, 365 * 86_400), default: 7 * 86_400 },
+  /** Inbound messages one socket may send per second before it gets E_RATE_LIMITED. @default 20 */
+  socketMessagesPerSecond: { env: "LIVEDRAW_SOCKET_MESSAGES_PER_SECOND", schema: int(1, 10_000), default: 20 },
+  /** HTTP requests one client address may make per second (health, readiness and metrics exempt) before E_RATE_LIMITED. @default 50 */
+  httpRequestsPerSecondPerIp: { env: "LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP", schema: int(1, 100_000), default: 50 },
+  /** Take the client address from the first X-Forwarded-For hop (only behind a proxy you run). @default false */
+  trustProxy: { env: "LIVEDRAW_TRUST_PROXY", schema: bool, default: false },
+  /** Largest accepted socket message or HTTP body, in bytes. @default 16384 */
+  maxPayloadBytes: { env: "LIVEDRAW_MAX_PAYLOAD_BYTES", schema: int(256, 1_048_576), default: 16_384 },
+  /** On SIGTERM, how long to wait for in-flight work before exiting anyway, in ms. @default 10000 */
+  shutdownGraceMs: { env: "LIVEDRAW_SHUTDOWN_GRACE_MS", schema: int(0, 600_000), default: 10_000 },
+  /** Jobs one worker process runs at once. @default 8 */
+  workerConcurrency: { env: "LIVEDRAW_WORKER_CONCURRENCY", schema: int(1, 256), default: 8 },
+  /** Compliance policy: lowest probability a prize tier may have. @default 0.01 */
+  tierMinProbability: { env: "LIVEDRAW_TIER_MIN_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 0.01 },
+  /** Compliance policy: highest probability a prize tier may have. @default 0.5 */
+  tierMaxProbability: { env: "LIVEDRAW_TIER_MAX_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 0.5 },
+  /** Compliance policy: highest total probability of all tiers. @default 1 */
+  maxTotalProbability: { env: "LIVEDRAW_MAX_TOTAL_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 1 },
+  /** Spin intents one player may send per second (per node) before E_RATE_LIMITED. @default 10 */
+  spinsPerSecondPerPlayer: { env: "LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 10 },
+  /** Spin intents one worker resolves in one Lua call. @default 500 */
+  spinBatchSize: { env: "LIVEDRAW_SPIN_BATCH_SIZE", schema: int(1, 5000), default: 500 },
+  /** Unresolved spin intents per campaign above which nodes answer E_BUSY (load shedding). @default 200000 */
+  maxPendingSpins: { env: "LIVEDRAW_MAX_PENDING_SPINS", schema: int(100, 100_000_000), default: 200_000 },
+  /** Results kept in each player's spin history. @default 100 */
+  spinHistoryLength: { env: "LIVEDRAW_SPIN_HISTORY_LENGTH", schema: int(1, 10_000), default: 100 },
+  /** Tickets (spins) a player earns for each friend's assist. @default 1 */
+  ticketsPerAssist: { env: "LIVEDRAW_TICKETS_PER_ASSIST", schema: int(0, 1000), default: 1 },
+  /** Rows in a pushed leaderboard (top N). @default 10 */
+  leaderboardSize: { env: "LIVEDRAW_LEADERBOARD_SIZE", schema: int(1, 100), default: 10 },
+  /** Least time between two leaderboard pushes to a room, in ms (changes in between are coalesced). @default 1000 */
+  leaderboardIntervalMs: { env: "LIVEDRAW_LEADERBOARD_INTERVAL_MS", schema: int(100, 60_000), default: 1000 },
+  /** drand chain (hash) whose rounds hosts may name for a draw. @default quicknet */
+  drandChainHash: { env: "LIVEDRAW_DRAND_CHAIN", schema: z.string().regex(/^[0-9a-f]{64}$/, "must be a 64-hex-digit chain hash"), default: "52db9ba70e0cc0f6eaf7803dd07447a1f5477735fd3f661792ba94600c84e971" },
+  /** Base URL of a drand HTTP API (rounds at <url>/<chain>/public/<round>). @default "https://api.drand.sh" */
+  drandUrl: { env: "LIVEDRAW_DRAND_URL", schema: z.string().regex(/^https?:\/\//, "must be an http(s) URL"), default: "https://api.drand.sh" },
+  /** Least time between a draw's deadline and the publication of the drand round it names, in ms. @default 10000 */
+  drandMinLeadMs: { env: "LIVEDRAW_DRAND_MIN_LEAD_MS", schema: int(0, 3_600_000), default: 10_000 },
+  /** Accept beacon rounds published before the deadline. Only for replaying recorded rounds in tests; never in production. @default false */
+  drandAllowPastRounds: { env: "LIVEDRAW_DRAND_ALLOW_PAST_ROUNDS", schema: bool, default: false },
+  /** Value of Access-Control-Allow-Origin on the HTTP API and Socket.IO handshake; empty disables CORS. @default "" */
+  corsOrigin: { env: "LIVEDRAW_CORS_ORIGIN", schema: z.string(), default: "" },
+} as const;
+
+type Spec = typeof SPEC;
+export type Config = { readonly [K in keyof Spec]: z.output<Spec[K]["schema"]> };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The option names with their environment variables and defaults, for docs and `--help`. */
+export function describeOptions(): { option: string; env: string; default: unknown }[] {
+  return Object.entries(SPEC).map(([option, s]) => ({ option, env: s.env, default: s.default }));
+}
+
+/**
+ * Builds the frozen configuration from the environment (and `overrides`, which win and are already
+ * typed, for tests and the demo). Throws ConfigError naming every bad field.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<Config> = {}): Config {
+  const problems: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(SPEC) as [keyof Spec, Spec[keyof Spec]][]) {
+    if (name in overrides) {
+      const parsed = spec.schema.safeParse(String(overrides[name]));
+      if (!parsed.success) problems.push(`${name}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${JSON.stringify(overrides[name])})`);
+      out[name] = overrides[name];
+      continue;
+    }
+    const raw = env[spec.env];
+    if (raw === undefined || raw === "") {
+      if (spec.default === undefined) problems.push(`${spec.env} (${name}) is required`);
+      out[name] = spec.default;
+      continue;
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (parsed.success) out[name] = parsed.data;
+    else problems.push(`${spec.env} (${name}): ${parsed.error.issues[0]?.message ?? "invalid"} (got ${JSON.stringify(raw)})`);
+  }
+  if (problems.length === 0 && Number(out.tierMinProbability) > Number(out.tierMaxProbability)) {
+    problems.push(`LIVEDRAW_TIER_MIN_PROBABILITY (tierMinProbability) must not exceed LIVEDRAW_TIER_MAX_PROBABILITY (tierMaxProbability)`);
+  }
+  if (problems.length === 0 && Number(out.minDurationMs) > Number(out.maxDurationMs)) {
+    problems.push(`LIVEDRAW_MIN_DURATION_MS (minDurationMs) must not exceed LIVEDRAW_MAX_DURATION_MS (maxDurationMs)`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(out) as Config;
+}

@@ -1,0 +1,16 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import path from "node:path";
+
+/**
+ * The repository root, found from this module whether it runs from source (`core/`) or compiled
+ * (`dist/core/`). Non-TypeScript assets (Lua scripts, the control page) are read from the source tree.
+ */
+export function projectRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(path.join(dir, "core", "lua"))) return dir;
+    dir = path.dirname(dir);
+  }
+  throw new Error("cannot find the project root (a folder holding core/lua) above " + fileURLToPath(import.meta.url));
+}

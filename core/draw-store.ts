@@ -1,0 +1,318 @@
+/**
+ * Everything nodes and workers do to a live draw's state in Redis. Each transition is one Lua script
+ * that checks the current phase (compare-and-set), so two hosts or two workers racing cannot apply
+ * a transition twice. Replies are validated here so nothing untyped leaks upward.
+ *
+ *   open ──(deadline, close job)──▶ closed ──(winners computed)──▶ drawn ──(reveal tier)──▶ revealing
+ *     │                               │                              │                        │
+ *     └──────────── cancel ───────────┴──────────────────────────────┴────────────────────────┤
+ *                                                                             (last tier)      ▼
+ *                                                         cancelled                          done
+ */
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { DRAW_AUDIT_TYPES, appendAuditRecord, campaignCreatedData, type AuditRecord } from "../client-sdk/src/fairness/index.js";
+import { AppError } from "./errors.js";
+import type { BeaconRef, DrawPhase, DrawSnapshot, DrawTier, EnterResult, Winner } from "./protocol.js";
+import { campaignKeys, drawKeys, openDrawsIndexKey, openDrawsMember } from "./redis-keys.js";
+import { ScriptStatus } from "./script-codes.js";
+import { scriptReply } from "./script-reply.js";
+
+const winnerSchema = z.object({ intentId: z.string(), name: z.string() });
+const tierWinnersSchema = z.array(z.object({ tierId: z.string(), winners: z.array(winnerSchema) }));
+export type StoredTierWinners = z.infer<typeof tierWinnersSchema>;
+
+const optionsSchema = z.object({
+  tiers: z.array(z.object({ tierId: z.string(), name: z.string(), count: z.number().int() })),
+  autoReveal: z.boolean(),
+  beacon: z.object({ chainHash: z.string(), round: z.number().int() }).nullable(),
+});
+export type DrawOptions = z.infer<typeof optionsSchema>;
+
+const redrawsSchema = z.array(z.object({ tierId: z.string(), replaces: z.string(), winner: winnerSchema.nullable() }));
+const auditRecordSchema = z.object({ seq: z.number().int(), type: z.string(), at: z.string(), data: z.unknown(), prevHash: z.string(), hash: z.string() });
+
+/** A draw's full state, secrets included: for workers and nodes only, never sent as is. */
+export interface DrawState {
+  campaignId: string;
+  drawId: string;
+  phase: DrawPhase;
+  title: string;
+  openedAt: number;
+  deadline: number;
+  /** Redis time at which entries closed (set by closeDraw). */
+  closedAt: number | null;
+  /** Redis time at which winners were recorded (set by setDrawn). */
+  drawnAt: number | null;
+  entrants: number;
+  weighted: boolean;
+  excludePrevious: boolean;
+  options: DrawOptions;
+  commitment: string;
+  algorithm: string;
+  /** Secret until the draw is done. */
+  serverSeed: string;
+  merkleRoot: string | null;
+  winners: StoredTierWinners | null;
+  revealed: string[];
+  redraws: z.infer<typeof redrawsSchema>;
+  beacon: unknown;
+}
+
+export interface StoredEntry {
+  intentId: string;
+  playerId: string;
+  name: string;
+  tickets: number;
+}
+
+/** What a host chooses when opening a draw. */
+export interface DrawDefinition {
+  title: string;
+  durationMs: number;
+  tiers: DrawTier[];
+  weighted: boolean;
+  excludePrevious: boolean;
+  autoReveal: boolean;
+  beacon: BeaconRef | null;
+}
+
+/** A definition plus the secrets and commitments the server adds. */
+export interface OpenSpec extends DrawDefinition {
+  serverSeed: string;
+  commitment: string;
+  algorithm: string;
+}
+
+export type CloseOutcome = { status: "closed" } | { status: "already"; phase: string } | { status: "early"; remainingMs: number };
+
+export class DrawStore {
+  constructor(private readonly redis: Redis) {}
+
+  async open(campaignId: string, drawId: string, spec: OpenSpec): Promise<{ openedAt: number; deadline: number }> {
+    const k = drawKeys(campaignId, drawId);
+    const options: DrawOptions = { tiers: spec.tiers, autoReveal: spec.autoReveal, beacon: spec.beacon };
+    const { rest } = scriptReply(
+      await this.redis.ld1_openDraw(
+        k.state, campaignKeys(campaignId).draws,
+        drawId, spec.title, spec.durationMs, JSON.stringify(options), spec.weighted ? 1 : 0, spec.excludePrevious ? 1 : 0,
+        spec.commitment, spec.serverSeed, spec.algorithm,
+      ),
+    );
+    const openedAt = Number(rest[0]);
+    const deadline = Number(rest[1]);
+    // Advisory index that lets every node emit countdown ticks; the truth stays in the state hash.
+    await this.redis.zadd(openDrawsIndexKey, deadline, openDrawsMember(campaignId, drawId));
+    return { openedAt, deadline };
+  }
+
+  async enter(campaignId: string, drawId: string, playerId: string, maskedName: string): Promise<EnterResult> {
+    const k = drawKeys(campaignId, drawId);
+    const c = campaignKeys(campaignId);
+    const { code, rest } = scriptReply(await this.redis.ld1_enterDraw(k.state, k.entrants, k.intents, c.players, c.liveWinners, playerId, maskedName));
+    return { intentId: String(rest[0]), duplicate: code === ScriptStatus.ALREADY };
+  }
+
+  async close(campaignId: string, drawId: string): Promise<CloseOutcome> {
+    const raw = await this.redis.ld1_closeDraw(drawKeys(campaignId, drawId).state);
+    if (Array.isArray(raw) && Number(raw[0]) === ScriptStatus.TOO_EARLY) return { status: "early", remainingMs: Number(raw[1]) };
+    const { code, rest } = scriptReply(raw);
+    await this.redis.zrem(openDrawsIndexKey, openDrawsMember(campaignId, drawId));
+    return code === ScriptStatus.OK ? { status: "closed" } : { status: "already", phase: String(rest[0]) };
+  }
+
+  /** The final entries of a closed draw, in stream order. */
+  async entries(campaignId: string, drawId: string): Promise<StoredEntry[]> {
+    const rows = await this.redis.xrange(drawKeys(campaignId, drawId).intents, "-", "+");
+    return rows.map(([intentId, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return { intentId, playerId: f.player ?? "", name: f.name ?? "", tickets: Number(f.tickets ?? 1) };
+    });
+  }
+
+  async state(campaignId: string, drawId: string): Promise<DrawState | null> {
+    const s = await this.redis.hgetall(drawKeys(campaignId, drawId).state);
+    // A draw written before the verifiable lifecycle (no options) is not readable as one: ignore it.
+    if (!s.phase || !s.options) return null;
+    return {
+      campaignId,
+      drawId,
+      phase: s.phase as DrawPhase,
+      title: s.title ?? "",
+      openedAt: Number(s.openedAt),
+      deadline: Number(s.deadline),
+      closedAt: s.closedAt ? Number(s.closedAt) : null,
+      drawnAt: s.drawnAt ? Number(s.drawnAt) : null,
+      entrants: Number(s.entrants ?? 0),
+      weighted: s.weighted === "1",
+      excludePrevious: s.excludePrevious === "1",
+      options: optionsSchema.parse(JSON.parse(s.options ?? "null")),
+      commitment: s.commitment ?? "",
+      algorithm: s.algorithm ?? "",
+      serverSeed: s.seed ?? "",
+      merkleRoot: s.merkleRoot ?? null,
+      winners: s.winners ? tierWinnersSchema.parse(JSON.parse(s.winners)) : null,
+      revealed: z.array(z.string()).parse(JSON.parse(s.revealed ?? "[]")),
+      redraws: redrawsSchema.parse(JSON.parse(s.redraws ?? "[]")),
+      beacon: s.beacon ? (JSON.parse(s.beacon) as unknown) : null,
+    };
+  }
+
+  async setDrawn(
+    campaignId: string,
+    drawId: string,
+    drawn: { entrants: number; merkleRoot: string; drawSeed: string; winners: StoredTierWinners; beacon: unknown; winnerPlayers: Record<string, string[]> },
+  ): Promise<void> {
+    const k = drawKeys(campaignId, drawId);
+    scriptReply(
+      await this.redis.ld1_setDrawn(
+        k.state,
+        drawn.entrants, drawn.merkleRoot, drawn.drawSeed, JSON.stringify(drawn.winners), drawn.beacon === null ? "" : JSON.stringify(drawn.beacon),
+        JSON.stringify(drawn.winnerPlayers),
+      ),
+    );
+  }
+
+  /** Reveals `tierId` (or the next tier in order when null); returns the tier and whether the draw is now done. */
+  async revealTier(campaignId: string, drawId: string, tierId: string | null): Promise<{ tierId: string; done: boolean }> {
+    const { rest } = scriptReply(await this.redis.ld1_revealTier(drawKeys(campaignId, drawId).state, campaignKeys(campaignId).liveWinners, tierId ?? ""));
+    return { tierId: String(rest[0]), done: Number(rest[1]) === 1 };
+  }
+
+  async redraw(campaignId: string, drawId: string, r: { tierId: string; replaces: string; index: number; winner: Winner | null; winnerPlayerId: string | null }): Promise<void> {
+    scriptReply(
+      await this.redis.ld1_redrawWinner(
+        drawKeys(campaignId, drawId).state, campaignKeys(campaignId).liveWinners,
+        r.tierId, r.replaces, r.index, r.winner === null ? "" : JSON.stringify(r.winner), r.winnerPlayerId ?? "",
+      ),
+    );
+  }
+
+  async cancel(campaignId: string, drawId: string, reason: string): Promise<void> {
+    scriptReply(await this.redis.ld1_cancelDraw(drawKeys(campaignId, drawId).state, reason));
+    await this.redis.zrem(openDrawsIndexKey, openDrawsMember(campaignId, drawId));
+  }
+
+  /** Starts the retention clock of a finished draw's keys. */
+  async expire(campaignId: string, drawId: string, retentionSeconds: number): Promise<void> {
+    const k = drawKeys(campaignId, drawId);
+    await Promise.all([k.state, k.entrants, k.intents].map((key) => this.redis.expire(key, retentionSeconds)));
+  }
+
+  /** All entrants of a draw: playerId → intentId. */
+  async entrants(campaignId: string, drawId: string): Promise<Map<string, string>> {
+    return new Map(Object.entries(await this.redis.hgetall(drawKeys(campaignId, drawId).entrants)));
+  }
+
+  async latestDrawId(campaignId: string): Promise<string | null> {
+    const ids = await this.redis.zrevrange(campaignKeys(campaignId).draws, 0, 0);
+    return ids[0] ?? null;
+  }
+
+  /**
+   * Appends a record to the campaign's hash-chained audit log, retrying on the new tail if another
+   * append won, and at most once per `dedupeKey` (so repeating a transition's logging is harmless).
+   * Times never go backwards: a record is stamped no earlier than the one before it.
+   * Returns false when a record with this dedupe key already existed.
+   */
+  async appendAudit(campaignId: string, type: string, at: number, data: Parameters<typeof appendAuditRecord>[3], dedupeKey = ""): Promise<boolean> {
+    const c = campaignKeys(campaignId);
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const tail = await this.redis.lindex(c.audit, -1);
+      const prev = tail === null ? null : (auditRecordSchema.parse(JSON.parse(tail)) as AuditRecord);
+      const stamp = new Date(Math.max(at, prev ? Date.parse(prev.at) : 0)).toISOString();
+      if (prev === null && type !== DRAW_AUDIT_TYPES.campaignCreated) {
+        // Every campaign's log starts with the record that binds it to the campaign (seq 0 only:
+        // if another append got there first, that append's genesis stands).
+        const genesis = appendAuditRecord(null, DRAW_AUDIT_TYPES.campaignCreated, stamp, campaignCreatedData(campaignId));
+        await this.redis.ld1_appendAudit(c.audit, c.auditIndex, 0, JSON.stringify(genesis), DRAW_AUDIT_TYPES.campaignCreated);
+        continue;
+      }
+      const record = appendAuditRecord(prev, type, stamp, data);
+      const raw = await this.redis.ld1_appendAudit(c.audit, c.auditIndex, record.seq, JSON.stringify(record), dedupeKey);
+      if (Array.isArray(raw) && Number(raw[0]) === ScriptStatus.AUDIT_CONFLICT) continue;
+      return scriptReply(raw).code === ScriptStatus.OK;
+    }
+    throw new Error(`audit log of ${campaignId}: too many concurrent appends`);
+  }
+
+  /** Which of these audit dedupe keys have no record yet. */
+  async missingAudit(campaignId: string, keys: string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const seqs = await this.redis.hmget(campaignKeys(campaignId).auditIndex, ...keys);
+    return new Set(keys.filter((_, i) => seqs[i] === null));
+  }
+
+  /** Drops a cached proof bundle (a redraw after the draw was done changes it). */
+  async invalidateProof(campaignId: string, drawId: string): Promise<void> {
+    await this.redis.del(`${campaignKeys(campaignId).proofPrefix}${drawId}`);
+  }
+
+  /** A done draw's proof bundle, built once and kept as long as the draw. */
+  async cachedProof(campaignId: string, drawId: string, build: () => Promise<unknown>, retentionSeconds: number): Promise<string> {
+    const key = `${campaignKeys(campaignId).proofPrefix}${drawId}`;
+    const cached = await this.redis.get(key);
+    if (cached !== null) return cached;
+    const json = JSON.stringify(await build());
+    await this.redis.set(key, json, "EX", retentionSeconds);
+    return json;
+  }
+
+  async audit(campaignId: string): Promise<AuditRecord[]> {
+    const rows = await this.redis.lrange(campaignKeys(campaignId).audit, 0, -1);
+    return rows.map((r) => auditRecordSchema.parse(JSON.parse(r)) as AuditRecord);
+  }
+
+  /** The draw as a client should see it (no secrets before their time); `playerId` adds that player's own entry and result. */
+  async snapshot(campaignId: string, drawId: string, playerId: string | null): Promise<DrawSnapshot | null> {
+    const [state, mine] = await Promise.all([
+      this.state(campaignId, drawId),
+      playerId === null ? Promise.resolve(null) : this.redis.hget(drawKeys(campaignId, drawId).entrants, playerId),
+    ]);
+    if (!state) return null;
+    return publicSnapshot(state, mine);
+  }
+}
+
+/** What may be shown of a draw: winners only of revealed tiers, the seed only once done. */
+export function publicSnapshot(state: DrawState, myIntentId: string | null): DrawSnapshot {
+  const tierName = new Map(state.options.tiers.map((t) => [t.tierId, t.name]));
+  const revealed = state.revealed.map((tierId) => ({
+    tierId,
+    name: tierName.get(tierId) ?? tierId,
+    winners: state.winners?.find((w) => w.tierId === tierId)?.winners ?? [],
+  }));
+  let myResult: DrawSnapshot["myResult"] = null;
+  let myTierId: string | null = null;
+  if (myIntentId) {
+    const won = revealed.find((t) => t.winners.some((w) => w.intentId === myIntentId));
+    if (won) {
+      myResult = "won";
+      myTierId = won.tierId;
+    } else if (state.phase === "done") myResult = "lost";
+  }
+  return {
+    campaignId: state.campaignId,
+    drawId: state.drawId,
+    title: state.title,
+    phase: state.phase,
+    tiers: state.options.tiers,
+    weighted: state.weighted,
+    openedAt: state.openedAt,
+    deadline: state.deadline,
+    entrants: state.entrants,
+    commitment: state.commitment,
+    merkleRoot: state.merkleRoot,
+    revealed,
+    serverSeed: state.phase === "done" ? state.serverSeed : null,
+    myIntentId,
+    myResult,
+    myTierId,
+  };
+}
+
+export function assertPhase(state: DrawState | null, allowed: DrawPhase[]): asserts state is DrawState {
+  if (!state) throw new AppError("E_DRAW_NOT_FOUND");
+  if (!allowed.includes(state.phase)) throw new AppError("E_DRAW_STATE", `The draw is ${state.phase}; this needs it to be ${allowed.join(" or ")}.`);
+}

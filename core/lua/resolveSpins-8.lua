@@ -1,0 +1,110 @@
+--[[
+  Resolves the next batch of spin intents of one campaign, in stream order, atomically. For each:
+  skip it if already resolved (by intent id); check the campaign window (by the intent's own stream
+  time), the player's spins left and caps; pick a tier from the caller's uniform random number;
+  decrement inventory; record the result, the player's history and a ledger entry. Advances the
+  cursor and trims the stream up to and including it (so XLEN = unresolved intents). A crash of the caller cannot split a batch: it is one step.
+
+  KEYS[1] config (JSON)           ld:{campaign:C}:config
+  KEYS[2] spin stream             ld:{campaign:C}:spins
+  KEYS[3] cursor                  ld:{campaign:C}:spins:cursor
+  KEYS[4] inventory hash          ld:{campaign:C}:inventory
+  KEYS[5] issued hash             ld:{campaign:C}:issued
+  KEYS[6] results hash            ld:{campaign:C}:spins:results
+  KEYS[7] players hash            ld:{campaign:C}:players
+  KEYS[8] ledger stream           ld:{campaign:C}:ledger
+  ARGV[1] batch size n
+  ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
+  ARGV[3] history length
+  ARGV[4 .. 3+n] uniform random integers in [0, 1000000), one per intent (crypto.randomInt)
+
+  Returns {-9}                                 E_CAMPAIGN_NOT_FOUND (no config)
+          {read, player1, resultJson1, player2, resultJson2, ...}
+                                               read = entries consumed (resolved now or before);
+                                               one (player, result) pair per intent resolved now
+]]
+--- @include "includes/pick-tier"
+
+local raw = redis.call('GET', KEYS[1])
+if not raw then
+  return {-9}
+end
+local cfg = cjson.decode(raw)
+local n = tonumber(ARGV[1])
+local historyPrefix = ARGV[2]
+local historyLength = tonumber(ARGV[3])
+local cursor = redis.call('GET', KEYS[3]) or '0-0'
+local entries = redis.call('XRANGE', KEYS[2], '(' .. cursor, '+', 'COUNT', n)
+local limits = cfg.limits
+local budgetBase = tonumber(cfg.freeSpins)
+local dayMs = 86400000
+local offsetMs = tonumber(cfg.dayOffsetMinutes) * 60000
+
+local out = {0}
+for i, entry in ipairs(entries) do
+  local id = entry[1]
+  local fields = entry[2]
+  local player, key = fields[2], fields[4]
+  if redis.call('HEXISTS', KEYS[6], id) == 0 then
+    local at = tonumber(string.match(id, '^(%d+)'))
+    local day = math.floor((at + offsetMs) / dayMs)
+    local usedField, dayField = player .. ':used', player .. ':d:' .. day
+    local used = tonumber(redis.call('HGET', KEYS[7], usedField) or '0')
+    local today = tonumber(redis.call('HGET', KEYS[7], dayField) or '0')
+    local tickets = tonumber(redis.call('HGET', KEYS[7], player .. ':tickets') or '0')
+    local budget = budgetBase + tickets
+    local result = {
+      campaignId = cfg.campaignId, intentId = id, idempotencyKey = key,
+      outcome = 'rejected', tierId = cjson.null, tierName = cjson.null, reason = cjson.null,
+    }
+    if at < tonumber(cfg.schedule.liveAt) or at >= tonumber(cfg.schedule.closedAt) then
+      result.reason = 'E_CAMPAIGN_NOT_LIVE'
+    elseif used >= tonumber(limits.spinsPerCampaign) then
+      result.reason = 'E_CAMPAIGN_LIMIT'
+    elseif used >= budget then
+      result.reason = 'E_NO_SPINS_LEFT'
+    elseif today >= tonumber(limits.spinsPerDay) then
+      result.reason = 'E_DAILY_LIMIT'
+    else
+      used = redis.call('HINCRBY', KEYS[7], usedField, 1)
+      today = redis.call('HINCRBY', KEYS[7], dayField, 1)
+      local tier = pickTier(cfg.tiers, tonumber(ARGV[3 + i]))
+      result.outcome = 'lost'
+      if tier then
+        local wins = tonumber(redis.call('HGET', KEYS[7], player .. ':wins') or '0')
+        if wins >= tonumber(limits.winsPerCampaign) then
+          result.reason = 'win_cap'
+        elseif tonumber(redis.call('HGET', KEYS[4], tier.tierId) or '0') <= 0 then
+          result.reason = 'sold_out'
+        else
+          redis.call('HINCRBY', KEYS[4], tier.tierId, -1)
+          redis.call('HINCRBY', KEYS[5], tier.tierId, 1)
+          redis.call('HINCRBY', KEYS[7], player .. ':wins', 1)
+          result.outcome = 'won'
+          result.tierId = tier.tierId
+          result.tierName = tier.name
+        end
+      end
+    end
+    result.spinsLeft = math.max(0, math.min(budget - used, tonumber(limits.spinsPerCampaign) - used, tonumber(limits.spinsPerDay) - today))
+    local t = redis.call('TIME')
+    result.resolvedAt = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    local json = cjson.encode(result)
+    redis.call('HSET', KEYS[6], id, json)
+    local history = historyPrefix .. player
+    redis.call('RPUSH', history, json)
+    redis.call('LTRIM', history, -historyLength, -1)
+    redis.call('XADD', KEYS[8], '*', 'type', 'spin', 'intent', id, 'player', player,
+      'outcome', result.outcome, 'tier', result.tierId == cjson.null and '' or result.tierId)
+    out[#out + 1] = player
+    out[#out + 1] = json
+  end
+  cursor = id
+end
+out[1] = #entries
+if #entries > 0 then
+  redis.call('SET', KEYS[3], cursor)
+  local ms, seq = string.match(cursor, '^(%d+)-(%d+)$')
+  redis.call('XTRIM', KEYS[2], 'MINID', ms .. '-' .. (tonumber(seq) + 1))
+end
+return out

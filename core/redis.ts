@@ -1,0 +1,118 @@
+/**
+ * ioredis connections and the Lua scripts. Scripts live in `core/lua/<name>-<numberOfKeys>.lua` and
+ * are registered once per connection with `defineCommand` under a versioned name (`ld1_<name>`), so a
+ * changed script never collides with an old one cached by a running Redis.
+ */
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { Redis, type RedisOptions, type Result } from "ioredis";
+import { projectRoot } from "./assets.js";
+
+export const SCRIPT_VERSION = 1;
+
+type ScriptArg = string | number;
+
+declare module "ioredis" {
+  interface RedisCommander<Context> {
+    ld1_openDraw(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_enterDraw(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_closeDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_setDrawn(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_revealTier(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_redrawWinner(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_cancelDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_appendAudit(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_appendSpin(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_resolveSpins(...keysAndArgv: ScriptArg[]): Result<unknown, Context>;
+    ld1_saveCampaign(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_addInventory(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_assist(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_joinTeam(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_grantTickets(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+  }
+}
+
+interface LoadedScript {
+  name: string;
+  numberOfKeys: number;
+  lua: string;
+}
+
+let cache: LoadedScript[] | undefined;
+
+/** Expands `--- @include "includes/x"` lines with core/lua/includes/x.lua (also used by the benchmarks' scripts). */
+export function expandIncludes(lua: string): string {
+  const dir = path.join(projectRoot(), "core", "lua");
+  return lua
+    .split("\n")
+    .map((line) => {
+      const m = /^--- @include "([\w/-]+)"\s*$/.exec(line);
+      return m ? readFileSync(path.join(dir, `${m[1]}.lua`), "utf8") : line;
+    })
+    .join("\n");
+}
+
+/** Reads every script once per process, expanding its includes. */
+export function loadScripts(): LoadedScript[] {
+  if (cache) return cache;
+  const dir = path.join(projectRoot(), "core", "lua");
+  cache = readdirSync(dir)
+    .filter((f) => f.endsWith(".lua"))
+    .map((file) => {
+      const m = /^(\w+)-(\d+)\.lua$/.exec(file);
+      if (!m) throw new Error(`Lua script ${file} must be named <name>-<numberOfKeys>.lua`);
+      const lua = expandIncludes(readFileSync(path.join(dir, file), "utf8"));
+      return { name: m[1]!, numberOfKeys: Number(m[2]), lua };
+    });
+  return cache;
+}
+
+export interface RedisFactoryOptions {
+  /** Connection name shown by CLIENT LIST, e.g. `node-a:commands`. */
+  name: string;
+  /** BullMQ needs `null` here; command connections keep a bound so callers fail fast when Redis is down. */
+  maxRetriesPerRequest?: number | null;
+}
+
+/** Creates a connection with the project's scripts defined on it. */
+export function createRedis(url: string, opts: RedisFactoryOptions): Redis {
+  const options: RedisOptions = {
+    connectionName: opts.name,
+    maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 2 : opts.maxRetriesPerRequest,
+    enableAutoPipelining: true,
+    retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+  };
+  const redis = new Redis(url, options);
+  for (const s of loadScripts()) {
+    redis.defineCommand(`ld${SCRIPT_VERSION}_${s.name}`, { numberOfKeys: s.numberOfKeys, lua: s.lua });
+  }
+  return redis;
+}
+
+/**
+ * Resolves once the connection is ready. Connection errors in the meantime are retried by ioredis;
+ * after `timeoutMs` it rejects with the last error, naming the URL (without its password).
+ */
+export async function waitReady(redis: Redis, timeoutMs = 30_000): Promise<void> {
+  if (redis.status === "ready") return;
+  const { host, port } = redis.options;
+  await new Promise<void>((resolve, reject) => {
+    let lastError = "no answer";
+    const onError = (err: Error) => {
+      lastError = err.message;
+    };
+    const timer = setTimeout(() => {
+      redis.off("ready", onReady);
+      redis.off("error", onError);
+      reject(new Error(`cannot reach Redis at ${host}:${port} within ${timeoutMs} ms (${lastError}); check REDIS_URL`));
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      redis.off("error", onError);
+      resolve();
+    };
+    redis.once("ready", onReady);
+    redis.on("error", onError);
+  });
+}

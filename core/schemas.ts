@@ -1,0 +1,118 @@
+/**
+ * Runtime schemas for every client → server payload and every HTTP body. Each schema sits next to
+ * the type it checks (`client-sdk/src/protocol.ts`); the assertions at the bottom fail the build if
+ * a schema and its type drift apart.
+ */
+import { z } from "zod";
+import { ID_PATTERN } from "../client-sdk/src/protocol.js";
+import type {
+  EnterPayload,
+  AssistPayload,
+  LeaderboardPayload,
+  RulesPayload,
+  SpinFetchPayload,
+  SpinHistoryPayload,
+  SpinPayload,
+  SubscribePayload,
+  TeamJoinPayload,
+  TimeSyncPayload,
+} from "../client-sdk/src/protocol.js";
+
+export const idSchema = z
+  .string()
+  .regex(ID_PATTERN, "must be 1-64 characters of letters, digits, '_' or '-', starting with a letter or digit");
+
+export const subscribeSchema = z.strictObject({ campaignId: idSchema });
+export const enterSchema = z.strictObject({ campaignId: idSchema, drawId: idSchema });
+export const timeSyncSchema = z.strictObject({ clientTime: z.number().finite() });
+
+export const rulesSchema = z.strictObject({ campaignId: idSchema });
+export const spinSchema = z.strictObject({
+  campaignId: idSchema,
+  idempotencyKey: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, "must be 8-64 characters of letters, digits, '_' or '-'"),
+});
+export const spinFetchSchema = z.strictObject({ campaignId: idSchema, intentId: z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a stream entry id") });
+export const spinHistorySchema = z.strictObject({ campaignId: idSchema, limit: z.number().int().min(1).max(100).optional() });
+
+export const leaderboardSchema = z.strictObject({ campaignId: idSchema, board: z.enum(["assists", "points", "teams"]) });
+export const assistSchema = z.strictObject({ campaignId: idSchema, inviterId: idSchema });
+export const teamJoinSchema = z.strictObject({ campaignId: idSchema, teamId: idSchema });
+/** Body of `POST /v1/campaigns/:campaignId/points`: award (or with a negative number, remove) points. */
+export const awardPointsSchema = z.strictObject({ playerId: idSchema, points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, "must not be 0") });
+
+/** Body of `POST /v1/campaigns/:campaignId/inventory`: add stock to one tier (allowed while live). */
+export const addInventorySchema = z.strictObject({ tierId: idSchema, add: z.number().int().positive().max(100_000_000) });
+/** Body of `POST /v1/campaigns/:campaignId/tickets`: grant spins to a player. */
+export const grantTicketsSchema = z.strictObject({ playerId: idSchema, tickets: z.number().int().positive().max(1_000_000) });
+
+const drawTierSchema = z.strictObject({ tierId: idSchema, name: z.string().trim().min(1).max(60), count: z.number().int().positive() });
+
+/**
+ * Body of `POST /v1/campaigns/:campaignId/draws`: either `winners` (one tier) or `tiers` (revealed
+ * in this order). `autoReveal` (default true) reveals every tier as soon as the draw is drawn;
+ * false leaves the reveals to the host, tier by tier.
+ */
+export const startDrawSchema = z
+  .strictObject({
+    drawId: idSchema.optional(),
+    title: z.string().trim().min(1).max(120).default("Live draw"),
+    durationMs: z.number().int().positive(),
+    winners: z.number().int().positive().optional(),
+    tiers: z.array(drawTierSchema).min(1).max(20).optional(),
+    weighted: z.boolean().default(false),
+    excludePreviousWinners: z.boolean().default(false),
+    autoReveal: z.boolean().default(true),
+    /** A drand round of the configured chain, named now, whose randomness is mixed in at close. */
+    beaconRound: z.number().int().positive().optional(),
+  })
+  .superRefine((b, ctx) => {
+    if ((b.winners === undefined) === (b.tiers === undefined)) ctx.addIssue({ code: "custom", path: ["winners"], message: "give either winners (one tier) or tiers" });
+    const ids = new Set(b.tiers?.map((t) => t.tierId));
+    if (b.tiers && ids.size !== b.tiers.length) ctx.addIssue({ code: "custom", path: ["tiers"], message: "tier ids must be unique" });
+  });
+
+/** Body of `POST …/draws/:drawId/reveal`: a tier, or the next one in order when absent. */
+export const revealSchema = z.strictObject({ tierId: idSchema.optional() });
+/** Body of `POST …/draws/:drawId/redraw`: replace an unclaimed winner of a revealed tier. */
+export const redrawSchema = z.strictObject({ tierId: idSchema, replaces: z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a winner's intent id") });
+/** Body of `POST …/draws/:drawId/cancel`. */
+export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).default("cancelled by the host") });
+export type StartDrawBody = z.infer<typeof startDrawSchema>;
+
+/** Body of `POST /dev/token` (only when dev tokens are enabled). */
+export const devTokenSchema = z.strictObject({
+  role: z.enum(["player", "host"]).default("player"),
+  playerId: idSchema,
+  name: z.string().trim().min(1).max(64).optional(),
+  ttlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
+});
+
+/** Claims carried by player and host tokens (HS256 JWT). */
+export const tokenClaimsSchema = z.object({
+  sub: idSchema,
+  role: z.enum(["player", "host"]),
+  name: z.string().max(64).optional(),
+});
+export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
+
+/** Turns a zod error into one line a person can act on: `drawId: must be ...; winners: expected number`. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join(".") : "(payload)"}: ${issue.message}`)
+    .join("; ");
+}
+
+// ---- drift checks: these lines fail to compile if a schema and its protocol type disagree.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const assertType = <T extends true>(): T | undefined => undefined;
+assertType<Equals<z.infer<typeof subscribeSchema>, SubscribePayload>>();
+assertType<Equals<z.infer<typeof enterSchema>, EnterPayload>>();
+assertType<Equals<z.infer<typeof timeSyncSchema>, TimeSyncPayload>>();
+assertType<Equals<z.infer<typeof rulesSchema>, RulesPayload>>();
+assertType<Equals<z.infer<typeof spinSchema>, SpinPayload>>();
+assertType<Equals<z.infer<typeof spinFetchSchema>, SpinFetchPayload>>();
+assertType<Equals<z.infer<typeof spinHistorySchema>, SpinHistoryPayload>>();
+assertType<Equals<z.infer<typeof leaderboardSchema>, LeaderboardPayload>>();
+assertType<Equals<z.infer<typeof assistSchema>, AssistPayload>>();
+assertType<Equals<z.infer<typeof teamJoinSchema>, TeamJoinPayload>>();

@@ -1,0 +1,148 @@
+/**
+ * Finds or starts the Redis the two commands need, with no set-up by hand:
+ *   1. REDIS_URL, if set and it answers PING (only when `useEnvUrl`; tests never use a shared Redis);
+ *   2. otherwise a private `redis-server` from PATH on a free port, AOF on, data under `.data/`;
+ *   3. otherwise a RedisUnavailableError that says exactly how to install Redis 7.
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { projectRoot } from "../core/assets.js";
+
+export interface RunningRedis {
+  url: string;
+  /** True when we started it (and `stop` will end it). */
+  owned: boolean;
+  port: number;
+  dataDir: string | null;
+  stop(): Promise<void>;
+  /** Ends the process without letting it save or flush (a crash), for fault tests. */
+  kill(): Promise<void>;
+}
+
+export interface EnsureRedisOptions {
+  useEnvUrl?: boolean;
+  /** Folder name under `.data/`; a fresh one per run by default. */
+  name?: string;
+  /** Remove the data folder on stop (tests). @default false */
+  removeDataOnStop?: boolean;
+  /** Reuse this port (restarting a killed Redis on the same data). */
+  port?: number;
+  log?: (line: string) => void;
+}
+
+export class RedisUnavailableError extends Error {}
+
+export const INSTALL_HELP = [
+  "No Redis is reachable and no `redis-server` is on PATH.",
+  "Install Redis 7 and run the command again:",
+  "  Debian/Ubuntu:  sudo apt-get update && sudo apt-get install -y redis-server",
+  "  macOS:          brew install redis",
+  "  other:          https://redis.io/docs/latest/operate/oss_and_stack/install/",
+  "or point REDIS_URL at a Redis 7 you already run, e.g. REDIS_URL=redis://127.0.0.1:6379",
+].join("\n");
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+  client.on("error", () => undefined);
+  try {
+    await client.connect();
+    return (await client.ping()) === "PONG";
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function hasRedisServer(): boolean {
+  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+}
+
+export async function ensureRedis(opts: EnsureRedisOptions = {}): Promise<RunningRedis> {
+  const log = opts.log ?? (() => undefined);
+  const envUrl = process.env.REDIS_URL;
+  if (opts.useEnvUrl && envUrl) {
+    if (await answers(envUrl)) {
+      log(`using REDIS_URL=${envUrl}`);
+      return { url: envUrl, owned: false, port: Number(new URL(envUrl).port || 6379), dataDir: null, stop: async () => undefined, kill: async () => undefined };
+    }
+    log(`REDIS_URL=${envUrl} does not answer; starting a private redis-server instead`);
+  }
+  if (!hasRedisServer()) throw new RedisUnavailableError(INSTALL_HELP);
+
+  for (let attempt = 0; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    const dataDir = path.join(projectRoot(), ".data", opts.name ?? `redis-${port}`);
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      const child = await startServer(port, dataDir);
+      log(`started redis-server on 127.0.0.1:${port} (AOF on, data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+      return ownedRedis(child, port, dataDir, opts.removeDataOnStop ?? false);
+    } catch (err) {
+      if (attempt >= 3 || opts.port !== undefined) throw err;
+    }
+  }
+}
+
+function startServer(port: number, dataDir: string): Promise<ChildProcess> {
+  const args = [
+    "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
+    "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+    "--daemonize", "no", "--logfile", "", "--loglevel", "notice",
+  ];
+  // Its own process group: a Ctrl-C meant for the demo must not kill Redis before the nodes have
+  // drained. The owner stops it (and a last-resort exit hook kills it if the owner dies first).
+  const child = spawn("redis-server", args, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const killOnExit = () => child.kill("SIGKILL");
+  process.once("exit", killOnExit);
+  child.once("exit", () => process.off("exit", killOnExit));
+  return new Promise((resolve, reject) => {
+    let output = "";
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (/Ready to accept connections/.test(output)) {
+        child.stdout?.off("data", onData);
+        child.stdout?.resume();
+        resolve(child);
+      }
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", (c: Buffer) => (output += c.toString()));
+    child.once("error", reject);
+    child.once("exit", (code) => reject(new Error(`redis-server exited with ${code} before it was ready:\n${output.slice(-2000)}`)));
+  });
+}
+
+function ownedRedis(child: ChildProcess, port: number, dataDir: string, removeData: boolean): RunningRedis {
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const end = async (signal: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    await exited;
+  };
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    owned: true,
+    port,
+    dataDir,
+    stop: async () => {
+      await end("SIGTERM");
+      if (removeData) rmSync(dataDir, { recursive: true, force: true });
+    },
+    kill: () => end("SIGKILL"),
+  };
+}

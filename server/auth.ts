@@ -1,0 +1,52 @@
+/**
+ * Player and host tokens: HS256 JWTs signed with the configured secret (jose). Claims: `sub` (the
+ * player or host id), `role` (`player` | `host`), optional `name` (display name, masked before it is
+ * stored or shown). Issued by the integrator's backend in production; `POST /dev/token` issues them
+ * locally only when LIVEDRAW_DEV_TOKENS is on.
+ */
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { AppError } from "../core/errors.js";
+import { tokenClaimsSchema, type TokenClaims } from "../core/schemas.js";
+
+export const TOKEN_ISSUER = "livedraw";
+
+export class TokenService {
+  private readonly key: Uint8Array;
+
+  constructor(secret: string) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
+    const jwt = new SignJWT({ role: claims.role, ...(claims.name === undefined ? {} : { name: claims.name }) })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(claims.sub)
+      .setIssuer(TOKEN_ISSUER)
+      .setIssuedAt()
+      .setExpirationTime(`${ttlSeconds}s`);
+    return jwt.sign(this.key);
+  }
+
+  /** Verifies a token and returns its claims; any problem is E_UNAUTHORIZED with the reason. */
+  async verify(token: unknown): Promise<TokenClaims> {
+    if (typeof token !== "string" || token.length === 0) throw new AppError("E_UNAUTHORIZED", "No token: pass it as auth.token (socket) or 'Authorization: Bearer <token>' (HTTP).");
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: TOKEN_ISSUER });
+      const claims = tokenClaimsSchema.safeParse(payload);
+      if (!claims.success) throw new AppError("E_UNAUTHORIZED", "The token's claims are not valid (sub, role).");
+      return claims.data;
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      if (err instanceof joseErrors.JWTExpired) throw new AppError("E_UNAUTHORIZED", "The token has expired; get a fresh one.");
+      throw new AppError("E_UNAUTHORIZED", "The token is not valid.");
+    }
+  }
+
+  /** Reads `Authorization: Bearer <token>` and requires the host role. */
+  async requireHost(authorization: string | undefined): Promise<TokenClaims> {
+    const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
+    const claims = await this.verify(m?.[1]);
+    if (claims.role !== "host") throw new AppError("E_FORBIDDEN", "This endpoint needs a host token.");
+    return claims;
+  }
+}

@@ -1,0 +1,45 @@
+import type { Queue } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Server } from "socket.io";
+import type { Config } from "../config/options.js";
+import type { RedisClock } from "../core/clock.js";
+import type { DrawStore } from "../core/draw-store.js";
+import type { WorkerJob } from "../core/jobs.js";
+import type { BeaconService } from "../core/beacon.js";
+import type { LeaderboardStore } from "../core/leaderboard-store.js";
+import type { LiveDraws } from "../core/live-draw.js";
+import type { SpinStore } from "../core/spin-store.js";
+import type { Logger } from "../core/logger.js";
+import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from "../core/protocol.js";
+import type { TokenService } from "./auth.js";
+import type { CampaignExistence } from "./campaign-exists.js";
+import type { Metrics } from "./metrics.js";
+import type { SpinTrigger } from "./spin-trigger.js";
+
+export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
+
+/** What every handler of a socket node may use. */
+export interface NodeContext {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  store: DrawStore;
+  clock: RedisClock;
+  queue: Queue<WorkerJob>;
+  spins: SpinStore;
+  draws: LiveDraws;
+  beacons: BeaconService;
+  leaderboards: LeaderboardStore;
+  campaigns: CampaignExistence;
+  spinTrigger: SpinTrigger;
+  io: IoServer;
+  tokens: TokenService;
+  metrics: Metrics;
+  engine: "uws" | "ws";
+  engineReason: string;
+  /** Set when the node starts draining: readiness fails, new work is refused with E_SHUTTING_DOWN. */
+  draining: boolean;
+  /** Socket messages being handled right now; shutdown waits for them. */
+  inflight: number;
+  startedAt: number;
+}

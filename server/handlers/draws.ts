@@ -1,0 +1,30 @@
+import { AppError } from "../../core/errors.js";
+import { rooms } from "../../core/protocol.js";
+import { enterSchema, subscribeSchema, timeSyncSchema } from "../../core/schemas.js";
+import type { HandlerGroup } from "./types.js";
+
+/** Campaign subscription, live-draw entries and clock sync. */
+export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
+  bind("campaign:subscribe", subscribeSchema, async ({ campaignId }) => {
+    await socket.join(rooms.campaign(campaignId));
+    if (socket.data.role === "player" && (await ctx.campaigns.exists(campaignId))) {
+      await ctx.leaderboards.setName(campaignId, socket.data.playerId, socket.data.maskedName);
+    }
+    const drawId = await ctx.store.latestDrawId(campaignId);
+    const draw = drawId === null ? null : await ctx.store.snapshot(campaignId, drawId, socket.data.playerId);
+    return { campaignId, serverTime: ctx.clock.now(), draw };
+  });
+
+  bind("draw:enter", enterSchema, async ({ campaignId, drawId }) => {
+    if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players enter draws.");
+    if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
+    // The ack goes out only after the Lua script has appended the intent to the draw's stream.
+    const result = await ctx.store.enter(campaignId, drawId, socket.data.playerId, socket.data.maskedName);
+    ctx.metrics.intents.labels(result.duplicate ? "duplicate" : "stored").inc();
+    // The campaign exists now (it has this draw): remember the masked name for its leaderboards.
+    if (!result.duplicate) void ctx.leaderboards.setName(campaignId, socket.data.playerId, socket.data.maskedName).catch(() => undefined);
+    return result;
+  });
+
+  bind("time:sync", timeSyncSchema, async ({ clientTime }) => ({ clientTime, serverTime: ctx.clock.now() }));
+};

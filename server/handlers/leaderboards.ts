@@ -1,0 +1,29 @@
+import { AppError } from "../../core/errors.js";
+import { rooms } from "../../core/protocol.js";
+import { assistSchema, leaderboardSchema, teamJoinSchema } from "../../core/schemas.js";
+import type { HandlerGroup } from "./types.js";
+
+/** Leaderboards (live top-N, own rank), invites/assists (助力) and team PK. */
+export const leaderboardHandlers: HandlerGroup = (ctx, socket, bind) => {
+  bind("leaderboard:subscribe", leaderboardSchema, async ({ campaignId, board }) => {
+    await socket.join(rooms.leaderboard(campaignId, board));
+    return ctx.leaderboards.top(campaignId, board, ctx.config.leaderboardSize, ctx.clock.now());
+  });
+
+  bind("leaderboard:rank", leaderboardSchema, async ({ campaignId, board }) => ctx.leaderboards.rank(campaignId, board, socket.data.playerId));
+
+  bind("assist", assistSchema, async ({ campaignId, inviterId }) => {
+    if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players assist.");
+    if (inviterId === socket.data.playerId) throw new AppError("E_SELF_ASSIST");
+    await ctx.campaigns.require(campaignId);
+    const assists = await ctx.leaderboards.assist(campaignId, socket.data.playerId, inviterId, ctx.config.ticketsPerAssist, socket.data.maskedName);
+    return { inviterId, assists };
+  });
+
+  bind("team:join", teamJoinSchema, async ({ campaignId, teamId }) => {
+    if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players join teams.");
+    await ctx.campaigns.require(campaignId);
+    await ctx.leaderboards.joinTeam(campaignId, socket.data.playerId, teamId);
+    return { teamId };
+  });
+};

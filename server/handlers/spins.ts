@@ -1,0 +1,43 @@
+import { RateLimiterMemory } from "rate-limiter-flexible";
+import { SPINNABLE_PHASES, phaseAt } from "../../core/campaign.js";
+import { AppError } from "../../core/errors.js";
+import { rulesSchema, spinFetchSchema, spinHistorySchema, spinSchema } from "../../core/schemas.js";
+import type { NodeContext } from "../context.js";
+import { consume } from "../rate-limit.js";
+import type { HandlerGroup } from "./types.js";
+
+/** Instant-win: published rules, spins (stored, then acknowledged), results and history. */
+export function spinHandlers(ctx: NodeContext): HandlerGroup {
+  // Per player (all of a player's sockets on this node share it); caps themselves are enforced in Lua.
+  const spinLimiter = new RateLimiterMemory({ points: ctx.config.spinsPerSecondPerPlayer, duration: 1 });
+  return (_ctx, socket, bind) => {
+    bind("campaign:rules", rulesSchema, async ({ campaignId }) => ctx.spins.rules(campaignId, ctx.clock.now()));
+
+    bind("spin", spinSchema, async ({ campaignId, idempotencyKey }) => {
+      if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players spin.");
+      if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
+      await consume(spinLimiter, socket.data.playerId);
+      const now = ctx.clock.now();
+      const campaign = await ctx.spins.campaignCached(campaignId);
+      if (!campaign) throw new AppError("E_CAMPAIGN_NOT_FOUND");
+      if (!SPINNABLE_PHASES.has(phaseAt(campaign, now))) {
+        // A retry of a spin acknowledged before the close still gets its original intent id.
+        const intentId = await ctx.spins.existingIntent(campaignId, socket.data.playerId, idempotencyKey);
+        if (intentId) return { intentId, duplicate: true };
+        throw new AppError("E_CAMPAIGN_NOT_LIVE");
+      }
+      // Acknowledged only once the intent is in the campaign's stream (appendSpin Lua).
+      const ack = await ctx.spins.append(campaignId, socket.data.playerId, idempotencyKey, ctx.config.maxPendingSpins);
+      ctx.spinTrigger.stored(campaignId);
+      ctx.metrics.intents.labels(ack.duplicate ? "spin_duplicate" : "spin_stored").inc();
+      return ack;
+    });
+
+    bind("spin:fetch", spinFetchSchema, async ({ campaignId, intentId }) => {
+      // Results are personal: another player's intent id reads as "not resolved".
+      return ctx.spins.resultFor(campaignId, socket.data.playerId, intentId);
+    });
+
+    bind("spin:history", spinHistorySchema, async ({ campaignId, limit }) => ctx.spins.history(campaignId, socket.data.playerId, limit ?? 20));
+  };
+}

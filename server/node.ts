@@ -1,0 +1,145 @@
+/**
+ * One socket node: Socket.IO on uWebSockets.js (or on node:http with the `ws` engine when the native
+ * module is unavailable), joined to every other node by the Redis adapter, with the HTTP API beside it.
+ */
+import type { Server as HttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as delay } from "node:timers/promises";
+import { createAdapter } from "@socket.io/redis-adapter";
+import { Queue } from "bullmq";
+import { Server } from "socket.io";
+import type { Config } from "../config/options.js";
+import { RedisClock } from "../core/clock.js";
+import { DrawStore } from "../core/draw-store.js";
+import type { WorkerJob } from "../core/jobs.js";
+import { LeaderboardStore } from "../core/leaderboard-store.js";
+import { SpinStore } from "../core/spin-store.js";
+import type { Logger } from "../core/logger.js";
+import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
+import { createRedis, waitReady } from "../core/redis.js";
+import { TokenService } from "./auth.js";
+import type { IoServer, NodeContext } from "./context.js";
+import { createNodeHttpServer } from "./http-node.js";
+import { mountOnUws } from "./http-uws.js";
+import { createMetrics } from "./metrics.js";
+import { createRoutes } from "./routes.js";
+import { registerSocketHandlers } from "./sockets.js";
+import { SpinTrigger } from "./spin-trigger.js";
+import { startLeaderboardPusher } from "./leaderboard-pusher.js";
+import { CampaignExistence } from "./campaign-exists.js";
+import { deliverPersonalResults, nodeBroadcaster } from "./personal-results.js";
+import { BeaconService } from "../core/beacon.js";
+import { LiveDraws } from "../core/live-draw.js";
+import { startTicker } from "./ticker.js";
+import { selectEngine } from "./transport.js";
+
+export interface SocketNode {
+  port: number;
+  engine: "uws" | "ws";
+  /** Graceful drain: stop accepting, let in-flight messages finish (up to shutdownGraceMs), close. */
+  close(): Promise<void>;
+}
+
+export async function startSocketNode(config: Config, log: Logger): Promise<SocketNode> {
+  const selection = selectEngine(config.transport);
+  if (selection.engine === "uws") log.info({ engine: "uws", reason: selection.reason }, "socket engine selected");
+  else log.warn({ engine: "ws", reason: selection.reason }, "socket engine selected: native uWebSockets.js NOT in use");
+
+  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands` });
+  const pub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-pub` });
+  const sub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-sub` });
+  const queueConnection = createRedis(config.redisUrl, { name: `${config.nodeId}:queue`, maxRetriesPerRequest: null });
+  const connections = [redis, pub, sub, queueConnection];
+  for (const c of connections) c.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  await Promise.all(connections.map((c) => waitReady(c)));
+
+  const clock = new RedisClock();
+  await clock.sync(redis);
+  const clockTimer = setInterval(() => void clock.sync(redis).catch(() => undefined), 60_000);
+  clockTimer.unref();
+
+  const io: IoServer = new Server({
+    serveClient: false,
+    maxHttpBufferSize: config.maxPayloadBytes,
+    adapter: createAdapter(pub, sub, { key: SOCKET_IO_CHANNEL_PREFIX }),
+    ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
+  });
+  const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: queueConnection, prefix: BULL_PREFIX });
+
+  const metrics = createMetrics(config.nodeId, selection.engine);
+  metrics.engine.set(1);
+  const spins = new SpinStore(redis);
+  const store = new DrawStore(redis);
+  const ctx: NodeContext = {
+    config,
+    log,
+    redis,
+    store,
+    draws: new LiveDraws(store, nodeBroadcaster(io), () => clock.now()),
+    beacons: new BeaconService(config),
+    spins,
+    leaderboards: new LeaderboardStore(redis),
+    campaigns: new CampaignExistence(redis),
+    spinTrigger: new SpinTrigger(queue, spins, log),
+    clock,
+    queue,
+    io,
+    tokens: new TokenService(config.jwtSecret),
+    metrics,
+    engine: selection.engine,
+    engineReason: selection.reason,
+    draining: false,
+    inflight: 0,
+    startedAt: Date.now(),
+  };
+  registerSocketHandlers(ctx);
+  deliverPersonalResults(ctx);
+  const routes = createRoutes(ctx);
+  const onHttpError = (err: unknown) => log.error({ err }, "http handler crashed");
+
+  let port: number;
+  let stopListening: () => Promise<void>;
+  if (selection.engine === "uws") {
+    const uws = selection.uws;
+    const app = uws.App();
+    io.attachApp(app);
+    mountOnUws(app, routes, config.maxPayloadBytes, onHttpError);
+    const listenSocket = await new Promise<unknown>((resolve, reject) => {
+      app.listen(config.host, config.port, (token) => (token ? resolve(token) : reject(new Error(`cannot listen on ${config.host}:${config.port}`))));
+    });
+    port = uws.us_socket_local_port(listenSocket as Parameters<typeof uws.us_socket_local_port>[0]);
+    stopListening = async () => uws.us_listen_socket_close(listenSocket as Parameters<typeof uws.us_listen_socket_close>[0]);
+  } else {
+    const http: HttpServer = createNodeHttpServer(routes, config.maxPayloadBytes, onHttpError);
+    io.attach(http);
+    await new Promise<void>((resolve, reject) => {
+      http.once("error", reject);
+      http.listen(config.port, config.host, () => resolve());
+    });
+    port = (http.address() as AddressInfo).port;
+    stopListening = () => new Promise((resolve) => http.close(() => resolve()));
+  }
+  const stopTicker = startTicker(ctx);
+  const stopPusher = startLeaderboardPusher(ctx);
+  log.info({ port, host: config.host, engine: selection.engine }, "listening");
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      ctx.draining = true;
+      log.info({ inflight: ctx.inflight }, "draining");
+      stopTicker();
+      stopPusher();
+      clearInterval(clockTimer);
+      const listening = stopListening();
+      const until = Date.now() + config.shutdownGraceMs;
+      while (ctx.inflight > 0 && Date.now() < until) await delay(20);
+      io.close();
+      await listening.catch(() => undefined);
+      await queue.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      log.info("closed");
+    })());
+
+  return { port, engine: selection.engine, close };
+}

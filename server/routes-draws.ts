@@ -1,0 +1,77 @@
+/**
+ * Live-draw HTTP routes:
+ *   POST /v1/campaigns/:c/draws                  host: open a draw (countdown starts)
+ *   GET  /v1/campaigns/:c/draws/:d               public snapshot (winners of revealed tiers only)
+ *   POST /v1/campaigns/:c/draws/:d/reveal        host: reveal the next tier (or `tierId`)
+ *   POST /v1/campaigns/:c/draws/:d/redraw        host: replace an unclaimed winner of a revealed tier
+ *   POST /v1/campaigns/:c/draws/:d/cancel        host: cancel a draw that is not done
+ *   GET  /v1/campaigns/:c/draws/:d/proof         public: the proof bundle, once done
+ *   GET  /v1/campaigns/:c/draws/:d/inclusion?entryId=…  public: Merkle inclusion proof of one entry
+ *   GET  /v1/campaigns/:c/audit                  public: the campaign's hash-chained audit log
+ */
+import { inclusionProof, sortEntries } from "../client-sdk/src/fairness/index.js";
+import { assertPhase } from "../core/draw-store.js";
+import { AppError } from "../core/errors.js";
+import { cancelSchema, redrawSchema, revealSchema, startDrawSchema } from "../core/schemas.js";
+import type { NodeContext } from "./context.js";
+import { parseBody, pathId } from "./http-body.js";
+import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
+import { startDraw } from "./start-draw.js";
+
+export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: string[]): Promise<HttpResponse | null> {
+  const { method } = req;
+  const campaignId = pathId(parts[2], "campaignId");
+  const host = async () => {
+    if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
+    return ctx.tokens.requireHost(req.headers.authorization);
+  };
+  if (method === "POST" && parts.length === 4) {
+    const who = await host();
+    const countdown = await startDraw(ctx, campaignId, parseBody(startDrawSchema, req));
+    ctx.log.info({ host: who.sub, campaignId, drawId: countdown.drawId }, "host started a draw");
+    return json(201, countdown);
+  }
+  if (parts.length < 5) return null;
+  const drawId = pathId(parts[4], "drawId");
+  const action = parts[5];
+  if (method === "GET" && parts.length === 5) {
+    const snapshot = await ctx.store.snapshot(campaignId, drawId, null);
+    if (!snapshot) throw new AppError("E_DRAW_NOT_FOUND");
+    return json(200, { ...snapshot, serverTime: ctx.clock.now() });
+  }
+  if (parts.length !== 6) return null;
+  if (method === "POST" && action === "reveal") {
+    const who = await host();
+    const body = parseBody(revealSchema, req);
+    const out = await ctx.draws.reveal(campaignId, drawId, body.tierId ?? null, ctx.config.drawRetentionSeconds);
+    ctx.log.info({ host: who.sub, campaignId, drawId, tierId: out.tierId, done: out.done }, "host revealed a tier");
+    return json(200, { campaignId, drawId, ...out });
+  }
+  if (method === "POST" && action === "redraw") {
+    const who = await host();
+    const body = parseBody(redrawSchema, req);
+    const winner = await ctx.draws.redraw(campaignId, drawId, body.tierId, body.replaces);
+    ctx.log.info({ host: who.sub, campaignId, drawId, tierId: body.tierId, replaced: body.replaces }, "host redrew a prize");
+    return json(200, { campaignId, drawId, tierId: body.tierId, replaced: body.replaces, winner });
+  }
+  if (method === "POST" && action === "cancel") {
+    const who = await host();
+    const body = parseBody(cancelSchema, req);
+    await ctx.draws.cancel(campaignId, drawId, body.reason, ctx.config.drawRetentionSeconds);
+    ctx.log.info({ host: who.sub, campaignId, drawId }, "host cancelled a draw");
+    return json(200, { campaignId, drawId, phase: "cancelled" });
+  }
+  if (method === "GET" && action === "proof") {
+    const body = await ctx.draws.proof(campaignId, drawId, ctx.config.drawRetentionSeconds);
+    return { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body };
+  }
+  if (method === "GET" && action === "inclusion") {
+    const entryId = req.query.get("entryId") ?? "";
+    const state = await ctx.store.state(campaignId, drawId);
+    assertPhase(state, ["closed", "drawn", "revealing", "done"]);
+    const entries = sortEntries((await ctx.store.entries(campaignId, drawId)).map((e) => ({ id: e.intentId, tickets: e.tickets })));
+    if (!entries.some((e) => e.id === entryId)) throw new AppError("E_NOT_FOUND", "No such entry in this draw.");
+    return json(200, inclusionProof(entries, state.weighted, entryId));
+  }
+  return null;
+}

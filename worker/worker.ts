@@ -1,0 +1,59 @@
+/** A BullMQ worker process: resolves draw jobs and pushes results to rooms through the Redis emitter. */
+import { Emitter } from "@socket.io/redis-emitter";
+import { Queue, Worker, type Job } from "bullmq";
+import type { Config } from "../config/options.js";
+import { RedisClock } from "../core/clock.js";
+import { JOB_CLOSE_DRAW, JOB_RESOLVE_SPINS, JOB_SWEEP_SPINS, SWEEP_EVERY_MS, type CloseDrawJob, type WorkerJob } from "../core/jobs.js";
+import { SpinStore } from "../core/spin-store.js";
+import { BeaconService } from "../core/beacon.js";
+import type { Logger } from "../core/logger.js";
+import type { ServerToClientEvents } from "../core/protocol.js";
+import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
+import { createRedis, waitReady } from "../core/redis.js";
+import { closeDraw, type CloseDrawResult } from "./close-draw.js";
+import { drainCampaign, sweep } from "./resolve-spins.js";
+
+export async function startWorker(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
+  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands` });
+  const emitterRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:emitter` });
+  const workerRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:bullmq`, maxRetriesPerRequest: null });
+  const connections = [redis, emitterRedis, workerRedis];
+  for (const c of connections) c.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  await Promise.all(connections.map((c) => waitReady(c)));
+
+  const clock = new RedisClock();
+  await clock.sync(redis);
+  const emitter = new Emitter<ServerToClientEvents>(emitterRedis, { key: SOCKET_IO_CHANNEL_PREFIX });
+  const deps = { config, log, redis, emitter, clock, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+
+  type Outcome = CloseDrawResult | { status: "resolved"; resolved: number } | { status: "skipped"; reason: string };
+  const worker = new Worker<WorkerJob, Outcome>(
+    QUEUE_NAME,
+    async (job, token): Promise<Outcome> => {
+      const data = job.data;
+      if (job.name === JOB_CLOSE_DRAW) return closeDraw(deps, job as Job<CloseDrawJob>, token);
+      if (job.name === JOB_RESOLVE_SPINS && data.kind === "resolve") return { status: "resolved", resolved: await drainCampaign(deps, data.campaignId) };
+      if (job.name === JOB_SWEEP_SPINS) return { status: "resolved", resolved: await sweep(deps) };
+      log.warn({ job: job.id, name: job.name }, "unknown job; skipped");
+      return { status: "skipped", reason: `unknown job ${job.name}` };
+    },
+    { connection: workerRedis, prefix: BULL_PREFIX, concurrency: config.workerConcurrency },
+  );
+  worker.on("failed", (job, err) => log.error({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
+  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+  await worker.waitUntilReady();
+  // The periodic sweep (one scheduler for all workers; upsert is idempotent).
+  const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: redis, prefix: BULL_PREFIX });
+  await queue.upsertJobScheduler("spins-sweep", { every: SWEEP_EVERY_MS }, { name: JOB_SWEEP_SPINS, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  log.info({ queue: QUEUE_NAME, concurrency: config.workerConcurrency }, "worker ready");
+
+  return {
+    async close() {
+      await worker.close(); // waits for active jobs to finish
+      await queue.close();
+      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      log.info("closed");
+    },
+  };
+}
+
