@@ -43,13 +43,25 @@ describe("verifiable two-tier draw: 3 nodes, 2 workers, 300 clients, staged reve
     const redraws = collect<[number, DrawRedraw]>("redraws", CLIENTS, 30_000);
     const dones = collect<[number, DrawDone]>("draw:done", CLIENTS, 30_000);
     const results: [number, DrawResult][] = [];
+    // Personal results travel separately from the room broadcasts and may land after them: wait for
+    // every client's first result, and for the two results the redraw sends (replaced, replacement).
+    const firstResults = collect<number>("a draw:result on every client", CLIENTS, 30_000);
+    const redrawResults = collect<[number, DrawResult]>("the redraw's two draw:result", 2, 30_000);
+    const hasResult = new Set<number>();
     clients.forEach((c, i) => {
       c.on("draw:countdown", (p) => countdowns.add([i, p]));
       c.on("draw:closed", (p) => closedSeen.add([i, p]));
       c.on("draw:reveal", (p) => reveals.add([i, p]));
       c.on("draw:redraw", (p) => redraws.add([i, p]));
       c.on("draw:done", (p) => dones.add([i, p]));
-      c.on("draw:result", (p) => results.push([i, p]));
+      c.on("draw:result", (p) => {
+        results.push([i, p]);
+        if (!hasResult.has(i)) {
+          hasResult.add(i);
+          firstResults.add(i);
+        }
+        if (p.seq > 0) redrawResults.add([i, p]);
+      });
     });
 
     const opened = await post<DrawCountdown>(0, "/draws", { title: "Gala", durationMs: 3000, tiers: TIERS, autoReveal: false });
@@ -113,6 +125,9 @@ describe("verifiable two-tier draw: 3 nodes, 2 workers, 300 clients, staged reve
     const serverSeed = done[0]![1].serverSeed;
     expect(new Set(done.map(([, d]) => d.serverSeed))).toEqual(new Set([serverSeed]));
     const finalWinners = new Set([...grand.slice(1), replacement, ...secondTier]);
+    await firstResults.done;
+    const afterRedraw = await redrawResults.done;
+    expect(new Map(afterRedraw.map(([, r]) => [r.intentId, r.won]))).toEqual(new Map([[unclaimed, false], [replacement, true]]));
     const latest = new Map<number, DrawResult>();
     for (const [i, r] of results) if ((latest.get(i)?.seq ?? -1) < r.seq) latest.set(i, r);
     expect(latest.size).toBe(CLIENTS);
