@@ -36,6 +36,12 @@ const SPEC = {
   maxWinners: { env: "LIVEDRAW_MAX_WINNERS", schema: int(1, 1_000_000), default: 1000 },
   /** Interval between countdown ticks each node sends to its own clients, in ms. @default 1000 */
   tickIntervalMs: { env: "LIVEDRAW_TICK_INTERVAL_MS", schema: int(100, 60_000), default: 1000 },
+  /**
+   * Pause between a draw's final reveal and its `draw:done` + personal results, in ms, so the reveal
+   * (the moment everyone watches) fans out to every socket before one personal message per entrant
+   * follows it. 0 sends them at once. @default 500
+   */
+  drawResultsDelayMs: { env: "LIVEDRAW_DRAW_RESULTS_DELAY_MS", schema: int(0, 10_000), default: 500 },
   /** How long a revealed draw's keys are kept in Redis, in seconds. @default 604800 (7 days) */
   drawRetentionSeconds: { env: "LIVEDRAW_DRAW_RETENTION_SECONDS", schema: int(60, 365 * 86_400), default: 7 * 86_400 },
   /** Inbound messages one socket may send per second before it gets E_RATE_LIMITED. @default 20 */

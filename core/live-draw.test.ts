@@ -10,10 +10,10 @@ import { createRedis } from "./redis.js";
 
 /** Records what would be broadcast (the socket layer is covered by the end-to-end tests). */
 function recorder() {
-  const events: { event: string; payload: unknown }[] = [];
+  const events: { event: string; payload: unknown; at: number }[] = [];
   const out: Broadcaster = {
-    toCampaign: (_c, event, payload) => void events.push({ event, payload }),
-    personal: async (results) => void events.push({ event: "personal", payload: results }),
+    toCampaign: (_c, event, payload) => void events.push({ event, payload, at: performance.now() }),
+    personal: async (results) => void events.push({ event: "personal", payload: results, at: performance.now() }),
   };
   return { events, out };
 }
@@ -57,6 +57,27 @@ describe("LiveDraws: racing transitions apply once", () => {
     expect(verifyAuditChain(audit)).toMatchObject({ ok: true });
     const count = (type: string) => audit.filter((r) => r.type === type).length;
     expect([count("draw.opened"), count("draw.closed"), count("draw.drawn"), count("draw.revealed")]).toEqual([1, 1, 1, 1]);
+  });
+
+  it("sends the final reveal first, then draw:done and the personal results after the configured pause", async () => {
+    const c = uniqueId("c");
+    const rec = recorder();
+    const draws = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now(), { resultsDelayMs: 300 });
+    const tiers = [{ tierId: "a", name: "A", count: 1 }, { tierId: "b", name: "B", count: 1 }];
+    const { deadline } = await draws.open(c, { drawId: "d1", title: "t", durationMs: 100, tiers, weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
+    for (let i = 0; i < 5; i++) await draws.store.enter(c, "d1", `p${i}`, `p${i}*`);
+    while (Date.now() < deadline + 20) await new Promise((r) => setTimeout(r, 10));
+    await draws.closeAndDraw(c, "d1", async () => {
+      throw new Error("no beacon configured");
+    });
+    await draws.reveal(c, "d1", "a", 60); // not the last tier: nothing follows it
+    expect(rec.events.map((e) => e.event).filter((e) => e === "draw:done" || e === "personal")).toEqual([]);
+    await draws.reveal(c, "d1", "b", 60); // resolves once the results are handed over
+    const order = rec.events.map((e) => e.event).filter((e) => e !== "draw:countdown" && e !== "draw:closed");
+    expect(order).toEqual(["draw:reveal", "draw:reveal", "draw:done", "personal"]);
+    const at = (event: string) => rec.events.filter((e) => e.event === event).at(-1)!.at;
+    expect(at("draw:done") - at("draw:reveal")).toBeGreaterThanOrEqual(290); // timer granularity
+    expect((rec.events.at(-1)!.payload as unknown[]).length).toBe(5);
   });
 
   it("a crash between a transition and its audit record is repaired by the retry; the proof verifies", async () => {

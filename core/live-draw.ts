@@ -5,6 +5,7 @@
  * compare-and-set in Lua (core/draw-store.ts) and an audit record.
  */
 import { randomBytes } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   ALGORITHM_VERSION,
   DRAW_AUDIT_TYPES,
@@ -60,11 +61,17 @@ export function newDrawId(): string {
   return `d${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
 }
 
+export interface LiveDrawOptions {
+  /** Pause between the final reveal and `draw:done` + personal results (LIVEDRAW_DRAW_RESULTS_DELAY_MS). */
+  resultsDelayMs: number;
+}
+
 export class LiveDraws {
   constructor(
     readonly store: DrawStore,
     private readonly out: Broadcaster,
     private readonly now: () => number,
+    private readonly options: LiveDrawOptions = { resultsDelayMs: 0 },
   ) {}
 
   /** Opens a draw: commits to a fresh secret seed, records it, and starts the countdown everywhere. */
@@ -205,7 +212,11 @@ export class LiveDraws {
       serverTime: this.now(),
     });
     // Entries (one read of the whole stream) only when they are needed: results, or a trail to repair.
-    if (revealed.done) await this.finish(state, await this.store.entries(campaignId, drawId), retentionSeconds);
+    if (revealed.done) {
+      // The final reveal first reaches every socket; one personal message per entrant follows it.
+      if (this.options.resultsDelayMs > 0) await sleep(this.options.resultsDelayMs);
+      await this.finish(state, await this.store.entries(campaignId, drawId), retentionSeconds);
+    }
     else await this.completeAudit(state, () => this.store.entries(campaignId, drawId));
     return revealed;
   }

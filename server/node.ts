@@ -75,7 +75,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     log,
     redis,
     store,
-    draws: new LiveDraws(store, nodeBroadcaster(io), () => clock.now()),
+    draws: new LiveDraws(store, nodeBroadcaster(io), () => clock.now(), { resultsDelayMs: config.drawResultsDelayMs }),
     beacons: new BeaconService(config),
     spins,
     leaderboards: new LeaderboardStore(redis),

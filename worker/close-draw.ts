@@ -46,7 +46,7 @@ export async function closeDraw(deps: CloseDrawDeps, job: Job<CloseDrawJob>, tok
   if (!data.success) return { status: "skipped", reason: "malformed job data" };
   const { campaignId, drawId } = data.data;
   const log = deps.log.child({ job: job.id, campaignId, drawId });
-  const draws = new LiveDraws(new DrawStore(deps.redis), emitterBroadcaster(deps.emitter), () => deps.clock.now());
+  const draws = new LiveDraws(new DrawStore(deps.redis), emitterBroadcaster(deps.emitter), () => deps.clock.now(), { resultsDelayMs: deps.config.drawResultsDelayMs });
 
   const outcome = await draws.closeAndDraw(campaignId, drawId, (ref) => deps.beacons.fetch(ref));
   if (outcome.status === "early") {
