@@ -18,10 +18,10 @@
  * Child → parent: {type:"ready", ...}, {type:"progress", ...}, {type:"report", ...}, {type:"fatal", message}.
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
-import type { Socket } from "socket.io-client";
 import { TokenService } from "../server/auth.js";
 import { clockOffset, hr } from "./clock.js";
 import { Histogram } from "./histogram.js";
+import type { BenchSocket } from "./raw-client.js";
 import { type BaseLoadConfig, connectOutcome, fatal, listen, playerSocket, send, sockets, stopping } from "./load-child.js";
 
 export interface FlashLoadConfig extends BaseLoadConfig {
@@ -199,7 +199,7 @@ function seenDeadline(node: number, deadline: number, kind: "countdowns" | "tick
   d[kind]++;
 }
 
-function wire(c: FlashLoadConfig, socket: Socket, i: number): void {
+function wire(c: FlashLoadConfig, socket: BenchSocket, i: number): void {
   socket.on("draw:countdown", (p: { campaignId: string; drawId: string; deadline: number; serverTime: number }) => {
     const at = hr();
     if (p?.campaignId !== c.campaignId) return;
@@ -258,7 +258,7 @@ function wire(c: FlashLoadConfig, socket: Socket, i: number): void {
   });
 }
 
-function enter(c: FlashLoadConfig, socket: Socket, i: number, drawId: string): void {
+function enter(c: FlashLoadConfig, socket: BenchSocket, i: number, drawId: string): void {
   if (stopping() || enterState[i] !== 0) return;
   enterState[i] = 1;
   const sentAt = hr();
@@ -293,7 +293,7 @@ async function connectAll(c: FlashLoadConfig): Promise<FlashReady> {
     const global = c.clientOffset + local;
     const node = global % c.urls.length;
     nodeOf[local] = node;
-    const socket = await playerSocket(tokens, `fp${global}`, 7200, c.urls[node]!, 20_000);
+    const socket = await playerSocket(c.client, tokens, `fp${global}`, 7200, c.urls[node]!, 20_000);
     sockets[local] = socket;
     wire(c, socket, local);
     const outcome = await connectOutcome(socket, 25_000);

@@ -1,6 +1,8 @@
 /** Child side of the load processes: IPC with bench/load-ipc.ts, their sockets, and player socket connections. */
-import { io, type Socket } from "socket.io-client";
+import { io } from "socket.io-client";
 import type { TokenService } from "../server/auth.js";
+import { type BenchSocket, RawSocket } from "./raw-client.js";
+import type { BenchClient } from "./env.js";
 
 /** What every load process is given (bench/spin-load.ts and bench/flash-load.ts add their own fields). */
 export interface BaseLoadConfig {
@@ -12,10 +14,12 @@ export interface BaseLoadConfig {
   /** Index of this process's first client among all clients (player ids and node choice are global). */
   clientOffset: number;
   clients: number;
+  /** Which Socket.IO client the simulated players use (BENCH_CLIENT). */
+  client: BenchClient;
 }
 
 /** This process's sockets, by local client index. */
-export const sockets: Socket[] = [];
+export const sockets: BenchSocket[] = [];
 let stopRequested = false;
 let proc: number | undefined;
 
@@ -58,14 +62,15 @@ export function listen(onMessage: (msg: { type: string } & Record<string, unknow
   });
 }
 
-/** A player's raw socket.io-client socket (websocket only, no reconnection). */
-export async function playerSocket(tokens: TokenService, sub: string, tokenTtlS: number, url: string, timeoutMs: number): Promise<Socket> {
+/** A player's socket (websocket only, no reconnection): bench/raw-client.ts, or socket.io-client itself. */
+export async function playerSocket(client: BenchClient, tokens: TokenService, sub: string, tokenTtlS: number, url: string, timeoutMs: number): Promise<BenchSocket> {
   const token = await tokens.sign({ sub, role: "player" }, tokenTtlS);
-  return io(url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true, timeout: timeoutMs });
+  if (client === "raw") return new RawSocket(url, { token }, timeoutMs);
+  return io(url, { transports: ["websocket"], auth: { token }, reconnection: false, forceNew: true, timeout: timeoutMs }) as unknown as BenchSocket;
 }
 
 /** null once connected, the connect_error, or "timeout" after `timeoutMs`. */
-export function connectOutcome(socket: Socket, timeoutMs: number): Promise<Error | "timeout" | null> {
+export function connectOutcome(socket: BenchSocket, timeoutMs: number): Promise<Error | "timeout" | null> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => resolve("timeout"), timeoutMs);
     socket.once("connect", () => {

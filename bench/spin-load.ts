@@ -131,7 +131,7 @@ async function connectAll(c: LoadConfig): Promise<void> {
       group.map(async (local) => {
         const global = c.clientOffset + local;
         const url = c.urls[global % c.urls.length]!;
-        const socket = await playerSocket(tokens, `bp${global}`, 3600, url, 10_000);
+        const socket = await playerSocket(c.client, tokens, `bp${global}`, 3600, url, 10_000);
         sockets[local] = socket;
         const outcome = await connectOutcome(socket, 15_000);
         if (outcome === "timeout") throw new Error(`client ${global}: no connection to ${url} within 15 s`);

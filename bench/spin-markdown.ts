@@ -18,7 +18,7 @@ export function spinMarkdown(r: {
     `# bench:spin — ${String(c.started_at)}`,
     "",
     `Target ${fmt(Number(c.target_rate_per_s))} spins/s for ${String(c.duration_s)} s (+${String(c.warmup_s)} s warm-up, not measured); ` +
-      `${String(c.clients)} clients in ${String(c.load_processes)} load processes; ${String(c.nodes)} socket nodes (${String(c.engine)}); ${String(c.workers)} workers; ` +
+      `${String(c.clients)} clients (${String(c.client ?? "socket.io-client")} client) in ${String(c.load_processes)} load processes; ${String(c.nodes)} socket nodes (${String(c.engine)}); ${String(c.workers)} workers; ` +
       `Redis ${String(c.redis_version)} (AOF everysec); Node ${String(c.node_version)}; ${String(c.cpu_count)} CPUs (${String(c.cpu_model)}), shared by everything.`,
     "",
     "| figure | value | target | met |",

@@ -27,7 +27,7 @@ import { performance } from "node:perf_hooks";
 import { projectRoot } from "../core/assets.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import { byRole, cpuPercent, cpuSnapshot, trackPid } from "./cpu.js";
-import { benchName, numEnv } from "./env.js";
+import { benchClient, benchName, numEnv } from "./env.js";
 import { Histogram } from "./histogram.js";
 import { abort, guardProcess, onStop, runMain } from "./lifecycle.js";
 import { forkLoads, sumProgress } from "./load-ipc.js";
@@ -46,6 +46,7 @@ const RATE = numEnv("BENCH_RATE", 20_000);
 const DURATION_S = numEnv("BENCH_DURATION_S", 60);
 const WARMUP_S = numEnv("BENCH_WARMUP_S", 5, 0);
 const CLIENTS = Math.round(numEnv("BENCH_CLIENTS", 400));
+const CLIENT = benchClient();
 const LOAD_PROCS = Math.round(numEnv("BENCH_LOAD_PROCS", 2));
 const NODES = Math.round(numEnv("BENCH_NODES", 2));
 const WORKERS = Math.round(numEnv("BENCH_WORKERS", 2, 0));
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
     script: "spin-load.js", procs: LOAD_PROCS, clients: CLIENTS, stopGraceMs: 2000,
     exitNotes: { ready: " before it was ready", report: " before reporting" },
     config: (p, clientOffset, clients) => ({
-      proc: p, urls: nodes.map((n) => n.url), campaignId, secret, clientOffset, clients,
+      proc: p, urls: nodes.map((n) => n.url), campaignId, secret, clientOffset, clients, client: CLIENT,
       rate: RATE / LOAD_PROCS, warmupS: WARMUP_S, ramp: RAMP, durationS: DURATION_S, drainS: DRAIN_S,
       ackedFile: path.join(workDir, `acked-${p}.txt`), progressEveryMs: PROGRESS_MS,
     }),
@@ -267,7 +268,7 @@ async function main(): Promise<void> {
       warmup_ramp: RAMP,
       drain_grace_s: DRAIN_S,
       target_rate_per_s: RATE,
-      ...systemContext(stack, { clients: CLIENTS, load_processes: LOAD_PROCS, nodes: NODES, workers: WORKERS }),
+      ...systemContext(stack, { clients: CLIENTS, client: CLIENT, load_processes: LOAD_PROCS, nodes: NODES, workers: WORKERS }),
       server_options: { ...serverEnv, ...Object.fromEntries(Object.entries(process.env).filter(([key]) => key.startsWith("LIVEDRAW_"))) },
       campaign: { campaignId, tiers },
     },

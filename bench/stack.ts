@@ -71,7 +71,7 @@ export async function startStack(o: StackOptions) {
 }
 
 /** The machine / system part of a result's `context` (same fields, same order, in every benchmark). */
-export function systemContext(s: Stack, counts: { clients: number; load_processes: number; nodes: number; workers: number }) {
+export function systemContext(s: Stack, counts: { clients: number; client: string; load_processes: number; nodes: number; workers: number }) {
   return {
     ...counts,
     engine: s.health.engine,
