@@ -53,6 +53,10 @@ export function aggregateFlash(o: AggregateInput) {
   let revealMissingClients = 0;
   let doneMissing = 0;
   let resultMissing = 0;
+  /** From the final tier's reveal call: draw:done and draw:result receipt (they follow LIVEDRAW_DRAW_RESULTS_DELAY_MS later). */
+  const lastRevealSentAt = o.reveals.find((x) => x.tierId === o.tiers.at(-1)?.tierId)?.sentAt;
+  const doneLat: number[] = [];
+  const resultLat: number[] = [];
   each((r, i) => {
     const node = r.node[i]!;
     const inRoom = r.subscribed[i] === 1;
@@ -109,8 +113,12 @@ export function aggregateFlash(o: AggregateInput) {
       }
     }
     if (inRoom && missedAny) revealMissingClients++;
-    if (inRoom && val(r.doneAt, i) === null) doneMissing++;
-    if (inRoom && id && val(r.resultAt, i) === null) resultMissing++;
+    const dAt = val(r.doneAt, i);
+    const rAt = val(r.resultAt, i);
+    if (dAt !== null && lastRevealSentAt !== undefined) doneLat.push(dAt - lastRevealSentAt);
+    if (rAt !== null && lastRevealSentAt !== undefined) resultLat.push(rAt - lastRevealSentAt);
+    if (inRoom && dAt === null) doneMissing++;
+    if (inRoom && id && rAt === null) resultMissing++;
     void got;
   });
   duplicateAcks += reports.reduce((x, r) => x + r.duplicateAcks, 0);
@@ -139,6 +147,6 @@ export function aggregateFlash(o: AggregateInput) {
     joinHist, errorsByCode, entriesAcked, duplicateAcks, entriesSent, sentAfterOpen, ackAfterOpen, ackedAfterDeadline,
     countdownMissing, countdownDelivery, countdownDeliveryByNode, offsets, offsetsByNode, closedDelay, closedMissing, closedMismatch,
     revealLat, revealBy, revealMissingByTier, allReveal, firstReveal, revealMissingClients, doneMissing, resultMissing,
-    ackedNotInBundle, bundleNotAcked, deadlineByNode, countdownSkew,
+    doneLat, resultLat, ackedNotInBundle, bundleNotAcked, deadlineByNode, countdownSkew,
   };
 }

@@ -14,7 +14,10 @@ export function flashMarkdown(r: {
   entries: { acked_not_in_bundle: number; in_bundle_not_acked: number; enter_sent_after_open_ms: S; enter_acked_after_open_ms: S; acked_after_deadline: number };
   countdown: { delivery_ms: S; offset_ms: S & { spread: number | null; spread_p1_p99: number | null } };
   close: { drawn_seen_after_deadline_ms: number; closed_event_after_deadline_ms: S; closed_missing: number };
-  reveal: { by_tier: (S & { tierId: string; winners: number; http_ms: number | null; missing: number | undefined; by: Record<string, { p50: number | null; p99: number | null; min: number | null }> })[]; first_tier_ms: S };
+  reveal: {
+    by_tier: (S & { tierId: string; winners: number; http_ms: number | null; missing: number | undefined; by: Record<string, { p50: number | null; p99: number | null; min: number | null }> })[];
+    first_tier_ms: S; done_after_last_reveal_call_ms: S; personal_result_after_last_reveal_call_ms: S; results_delay_ms: number; personal_result_missing: number;
+  };
   errors_by_code: Record<string, number>;
   connect: { connect_time_s: number; connections_per_s: number };
   bundle: { problems: string[] };
@@ -28,7 +31,7 @@ export function flashMarkdown(r: {
   const lines = [
     `# bench:flash — ${String(c.started_at)}`,
     "",
-    `${fmt(r.clients)} clients (${String(c.load_processes)} load processes, raw socket.io-client, websocket) over ${String(c.nodes)} socket nodes (${String(c.engine)}) and ${String(c.workers)} worker(s); ` +
+    `${fmt(r.clients)} clients (${String(c.load_processes)} load processes, ${String(c.client ?? "socket.io-client")} client, websocket) over ${String(c.nodes)} socket nodes (${String(c.engine)}) and ${String(c.workers)} worker(s); ` +
       `one draw \`${String(c.draw_id)}\` (window ${String(c.draw_ms)} ms, autoReveal false, tiers 1/10/100); every client enters at a random moment in the first ${String(c.enter_window_ms)} ms. ` +
       `Redis ${String(c.redis_version)}; Node ${String(c.node_version)}; ${String(c.cpu_count)} CPUs (${String(c.cpu_model)}), shared by everything.`,
     "",
@@ -49,6 +52,7 @@ export function flashMarkdown(r: {
     `- Countdown delivery (draw:countdown received − serverTime): p50 ${r.countdown.delivery_ms.p50} ms, p99 ${r.countdown.delivery_ms.p99} ms, max ${r.countdown.delivery_ms.max} ms.`,
     `- Close: the draw was seen \`drawn\` ${r.close.drawn_seen_after_deadline_ms} ms after its deadline; draw:closed reached clients p50 ${r.close.closed_event_after_deadline_ms.p50} / max ${r.close.closed_event_after_deadline_ms.max} ms after it (missing ${r.close.closed_missing}).`,
     `- Reveals by tier: ${r.reveal.by_tier.map((x) => `${x.tierId} (${x.winners} winners; HTTP ${x.http_ms} ms) p50 ${x.p50} / p99 ${x.p99} / max ${x.max} ms, missing ${x.missing}`).join("; ")}.`,
+    `- After the final reveal call (the server pauses ${r.reveal.results_delay_ms} ms first, LIVEDRAW_DRAW_RESULTS_DELAY_MS): draw:done p50 ${r.reveal.done_after_last_reveal_call_ms.p50} / p99 ${r.reveal.done_after_last_reveal_call_ms.p99} ms; personal draw:result p50 ${r.reveal.personal_result_after_last_reveal_call_ms.p50} / p99 ${r.reveal.personal_result_after_last_reveal_call_ms.p99} / max ${r.reveal.personal_result_after_last_reveal_call_ms.max} ms (missing ${r.reveal.personal_result_missing}).`,
     `- Reveal latency p50 / p99 by where the client was: ${r.reveal.by_tier.map((x) => `${x.tierId}: ${Object.entries(x.by).map(([k, v]) => `${k} ${v.p50} / ${v.p99}`).join(", ")}`).join("; ")} ms.`,
     `- CPU (% of one core; machine ${String(Number(c.cpu_count) * 100)} %): connect (${r.cpu.connect.seconds} s) ${roles(r.cpu.connect)}; entry window (${r.cpu.entry_window.seconds} s) ${roles(r.cpu.entry_window)}; reveals (${r.cpu.reveals.seconds} s) ${roles(r.cpu.reveals)}.`,
     `- Memory RSS after entries (MB): ${Object.entries(r.memory_rss_mb.after_entries).map(([k, v]) => `${k} ${v ?? "?"}`).join(", ")}.`,

@@ -35,7 +35,8 @@ import { performance } from "node:perf_hooks";
 import { verifyBundle } from "../client-sdk/src/fairness/index.js";
 import { clockOffset, hr } from "./clock.js";
 import { cpuBetween, cpuMark, rssByLabel, trackPid } from "./cpu.js";
-import { benchName, numEnv } from "./env.js";
+import { describeOptions } from "../config/options.js";
+import { benchClient, benchName, numEnv } from "./env.js";
 import { aggregateFlash } from "./flash-aggregate.js";
 import { flashMarkdown } from "./flash-markdown.js";
 import { abort, guardProcess, isStopping, runMain, sleep } from "./lifecycle.js";
@@ -49,6 +50,7 @@ import type { FlashLoadConfig, FlashProgress, FlashReady, FlashReport } from "./
 // ------------------------------------------------------------------------------------ settings
 
 const CLIENTS = Math.round(numEnv("BENCH_CLIENTS", 10_000));
+const CLIENT = benchClient();
 const LOAD_PROCS = Math.min(CLIENTS, Math.round(numEnv("BENCH_LOAD_PROCS", 4)));
 const NODES = Math.round(numEnv("BENCH_NODES", 2));
 const WORKERS = Math.round(numEnv("BENCH_WORKERS", 1));
@@ -128,7 +130,7 @@ async function main(): Promise<void> {
   const loads = forkLoads<FlashReady, FlashProgress, FlashReport, FlashLoadConfig>({
     script: "flash-load.js", procs: LOAD_PROCS, clients: CLIENTS, stopGraceMs: 3000, exitNotes: { ready: "", report: "" },
     config: (p, clientOffset, clients) => ({
-      proc: p, urls: nodes.map((n) => n.url), campaignId, secret, clientOffset, clients, connectBatch: CONNECT_BATCH,
+      proc: p, urls: nodes.map((n) => n.url), campaignId, secret, clientOffset, clients, client: CLIENT, connectBatch: CONNECT_BATCH,
       enterWindowMs: ENTER_WINDOW_MS, progressEveryMs: PROGRESS_MS, connectTimeoutMs: CONNECT_TIMEOUT_S * 1000,
     }),
   });
@@ -258,7 +260,7 @@ async function main(): Promise<void> {
     joinHist, errorsByCode, entriesAcked, duplicateAcks, entriesSent, sentAfterOpen, ackAfterOpen, ackedAfterDeadline,
     countdownMissing, countdownDelivery, countdownDeliveryByNode, offsets, offsetsByNode, closedDelay, closedMissing, closedMismatch,
     revealLat, revealBy, revealMissingByTier, allReveal, firstReveal, revealMissingClients, doneMissing, resultMissing,
-    ackedNotInBundle, bundleNotAcked, deadlineByNode, countdownSkew,
+    doneLat, resultLat, ackedNotInBundle, bundleNotAcked, deadlineByNode, countdownSkew,
   } = aggregateFlash({ reports, tiers: TIERS, countdown, entriesCounted, reveals, bundleEntries });
   const offsetStats = stats(offsets);
   const revealStats = stats(allReveal);
@@ -339,6 +341,9 @@ async function main(): Promise<void> {
       duplicates: reports.reduce((a, r) => a + r.revealDuplicates, 0),
       done_missing: doneMissing,
       personal_result_missing: resultMissing,
+      done_after_last_reveal_call_ms: stats(doneLat),
+      personal_result_after_last_reveal_call_ms: stats(resultLat),
+      results_delay_ms: Number(serverEnv.LIVEDRAW_DRAW_RESULTS_DELAY_MS ?? describeOptions().find((x) => x.option === "drawResultsDelayMs")?.default),
       personal_results_won: reports.reduce((a, r) => a + r.resultsWon, 0),
     },
     errors_by_code: errorsByCode,
@@ -363,7 +368,7 @@ async function main(): Promise<void> {
       started_at: startedAt,
       draw_id: drawId,
       campaign_id: campaignId,
-      ...systemContext(stack, { clients: CLIENTS, load_processes: LOAD_PROCS, nodes: NODES, workers: WORKERS }),
+      ...systemContext(stack, { clients: CLIENTS, client: CLIENT, load_processes: LOAD_PROCS, nodes: NODES, workers: WORKERS }),
       total_mem_gib: round(os.totalmem() / 2 ** 30, 1),
       open_files_limit: nofile === Number.POSITIVE_INFINITY ? "unlimited" : nofile,
       draw_ms: DRAW_MS,
