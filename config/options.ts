@@ -66,6 +66,11 @@ const SPEC = {
   spinsPerSecondPerPlayer: { env: "LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 10 },
   /** Spin intents one worker resolves in one Lua call. @default 500 */
   spinBatchSize: { env: "LIVEDRAW_SPIN_BATCH_SIZE", schema: int(1, 5000), default: 500 },
+  /**
+   * A node whose event loop ran this many ms late in the last quarter second refuses new spins with
+   * E_BUSY at once (load shedding) instead of acknowledging them seconds later. 0 turns it off. @default 250
+   */
+  spinShedLagMs: { env: "LIVEDRAW_SPIN_SHED_LAG_MS", schema: int(0, 60_000), default: 250 },
   /** Unresolved spin intents per campaign above which nodes answer E_BUSY (load shedding). @default 200000 */
   maxPendingSpins: { env: "LIVEDRAW_MAX_PENDING_SPINS", schema: int(100, 100_000_000), default: 200_000 },
   /** Results kept in each player's spin history. @default 100 */

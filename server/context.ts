@@ -9,6 +9,7 @@ import type { BeaconService } from "../core/beacon.js";
 import type { LeaderboardStore } from "../core/leaderboard-store.js";
 import type { LiveDraws } from "../core/live-draw.js";
 import type { SpinStore } from "../core/spin-store.js";
+import type { LoadShedder } from "./load-shedder.js";
 import type { Logger } from "../core/logger.js";
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from "../core/protocol.js";
 import type { TokenService } from "./auth.js";
@@ -32,6 +33,8 @@ export interface NodeContext {
   leaderboards: LeaderboardStore;
   campaigns: CampaignExistence;
   spinTrigger: SpinTrigger;
+  /** Refuses spins while this node's event loop runs late (LIVEDRAW_SPIN_SHED_LAG_MS). */
+  shedder: LoadShedder;
   io: IoServer;
   tokens: TokenService;
   metrics: Metrics;

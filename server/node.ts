@@ -2,6 +2,7 @@
  * One socket node: Socket.IO on uWebSockets.js (or on node:http with the `ws` engine when the native
  * module is unavailable), joined to every other node by the Redis adapter, with the HTTP API beside it.
  */
+import { LoadShedder } from "./load-shedder.js";
 import type { Server as HttpServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
@@ -81,6 +82,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     leaderboards: new LeaderboardStore(redis),
     campaigns: new CampaignExistence(redis),
     spinTrigger: new SpinTrigger(queue, spins, log),
+    shedder: new LoadShedder(config.spinShedLagMs),
     clock,
     queue,
     io,
@@ -130,6 +132,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
       log.info({ inflight: ctx.inflight }, "draining");
       stopTicker();
       stopPusher();
+      ctx.shedder.stop();
       clearInterval(clockTimer);
       const listening = stopListening();
       const until = Date.now() + config.shutdownGraceMs;

@@ -51,6 +51,8 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         uwsNative: ctx.engine === "uws",
         engineReason: ctx.engineReason,
         draining: ctx.draining,
+        eventLoopLagMs: ctx.shedder.lagMs,
+        sheddingSpins: ctx.shedder.overloaded,
         uptimeMs: Date.now() - ctx.startedAt,
       });
     }

@@ -1,6 +1,7 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { SPINNABLE_PHASES, phaseAt } from "../../core/campaign.js";
 import { AppError } from "../../core/errors.js";
+import { BUSY_RETRY_AFTER_MS } from "../../core/spin-store.js";
 import { rulesSchema, spinFetchSchema, spinHistorySchema, spinSchema } from "../../core/schemas.js";
 import type { NodeContext } from "../context.js";
 import { consume } from "../rate-limit.js";
@@ -16,6 +17,11 @@ export function spinHandlers(ctx: NodeContext): HandlerGroup {
     bind("spin", spinSchema, async ({ campaignId, idempotencyKey }) => {
       if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players spin.");
       if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
+      if (ctx.shedder.overloaded) {
+        // Before any Redis work: a shed spin costs this node only its parse and this answer.
+        ctx.metrics.intents.labels("spin_shed").inc();
+        throw new AppError("E_BUSY", "This node is overloaded; retry after `retryAfterMs`.", BUSY_RETRY_AFTER_MS);
+      }
       await consume(spinLimiter, socket.data.playerId);
       const now = ctx.clock.now();
       const campaign = await ctx.spins.campaignCached(campaignId);
