@@ -22,7 +22,7 @@ import { projectRoot } from "../core/assets.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import { TokenService } from "../server/auth.js";
 import { numEnv, benchName } from "./env.js";
-import { abort, guardProcess, onStop, runMain } from "./lifecycle.js";
+import { abort, guardProcess, onStop, runMain, sleep } from "./lifecycle.js";
 import { fmt, say, setLogTag } from "./log.js";
 import { writeResultsAndExit } from "./report.js";
 import { startStack, systemContext } from "./stack.js";
@@ -138,20 +138,17 @@ async function main(): Promise<void> {
   if (codes.some((c) => c !== 0)) say(`warning: artillery exit codes ${codes.join(", ")}`);
 
   // Wait for the workers, then check stock accounting in Redis.
-  const keys = campaignKeys(campaignId);
-  const pending = async () => {
-    const stats = (await (await fetch(`${nodes[0]!.url}/v1/campaigns/${campaignId}/stats`, { headers: { authorization: `Bearer ${hostToken}` } })).json()) as {
+  const fetchStats = async () =>
+    (await (await fetch(`${nodes[0]!.url}/v1/campaigns/${campaignId}/stats`, { headers: { authorization: `Bearer ${hostToken}` } })).json()) as {
       pending: number; resolved: number; tiers: { tierId: string; stocked: number; issued: number; remaining: number }[];
     };
-    return stats;
-  };
-  let stats = await pending();
+  let stats = await fetchStats();
   const settleUntil = Date.now() + SETTLE_S * 1000;
   while (stats.pending > 0 && Date.now() < settleUntil) {
-    await new Promise((r) => setTimeout(r, 500));
-    stats = await pending();
+    await sleep(500);
+    stats = await fetchStats();
   }
-  const resultsStored = await redis.hlen(keys.results);
+  const resultsStored = await redis.hlen(campaignKeys(campaignId).results);
   const oversold = stats.tiers.filter((x) => x.issued > x.stocked || x.issued + x.remaining !== x.stocked).length;
 
   const per = reports.map((file, n) => {

@@ -30,8 +30,11 @@ export class RawSocket implements BenchSocket {
   private readonly acks = new Map<number, (response: never) => void>();
   private nextAckId = 0;
   private state: "opening" | "connected" | "closed" = "opening";
+  /** The CONNECT packet's payload (JSON), sent once Engine.IO is open. */
+  private readonly auth: string;
 
   constructor(url: string, auth: Record<string, unknown>, timeoutMs: number) {
+    this.auth = JSON.stringify(auth);
     const wsUrl = `${url.replace(/^http/, "ws").replace(/\/$/, "")}/socket.io/?EIO=4&transport=websocket`;
     this.ws = new WebSocket(wsUrl, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
     this.ws.on("message", (data: WebSocket.RawData, isBinary: boolean) => {
@@ -39,10 +42,7 @@ export class RawSocket implements BenchSocket {
     });
     this.ws.on("close", () => this.ended("transport close"));
     this.ws.on("error", (err: Error) => this.ended("transport error", err));
-    this.auth = JSON.stringify(auth);
   }
-
-  private readonly auth: string;
 
   get connected(): boolean {
     return this.state === "connected";
