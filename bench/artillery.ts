@@ -25,7 +25,7 @@ import { numEnv, benchName } from "./env.js";
 import { abort, guardProcess, onStop, runMain, sleep } from "./lifecycle.js";
 import { fmt, say, setLogTag } from "./log.js";
 import { writeResultsAndExit } from "./report.js";
-import { startStack, systemContext } from "./stack.js";
+import { createLiveCampaign, startStack, systemContext } from "./stack.js";
 
 const ARRIVAL_RATE = numEnv("BENCH_ARRIVAL_RATE", 100);
 const DURATION_S = Math.round(numEnv("BENCH_DURATION_S", 60));
@@ -52,9 +52,9 @@ interface ArtilleryReport {
 }
 
 /** Runs a command, inheriting stdio; resolves with its exit code. */
-function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv; quiet?: boolean }): Promise<number> {
+function run(cmd: string, args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: opts.quiet ? ["ignore", "ignore", "inherit"] : "inherit" });
+    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: "inherit" });
     onStop(`${cmd} ${args[0] ?? ""}`, async () => void (child.exitCode === null && child.kill("SIGTERM")));
     child.on("error", reject);
     child.on("exit", (code) => resolve(code ?? 1));
@@ -86,22 +86,15 @@ async function main(): Promise<void> {
   const players = Math.ceil(ARRIVAL_RATE * DURATION_S);
   const expectedSpins = players * SPINS_PER_PLAYER;
   const campaignId = `bench-art-${runTag}`;
-  const now = Date.now();
   const tiers = [
     { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: Math.max(10, Math.round(0.004 * expectedSpins)) },
     { tierId: "coupon", name: "Coupon", probability: 0.05, inventory: Math.max(10, Math.round(0.03 * expectedSpins)) },
     { tierId: "points", name: "Points", probability: 0.2, inventory: expectedSpins },
   ];
-  const created = await fetch(`${nodes[0]!.url}/v1/campaigns`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${hostToken}` },
-    body: JSON.stringify({
-      campaignId, title: "bench:artillery", rules: "Benchmark campaign.",
-      schedule: { warmupAt: now - 60_000, liveAt: now - 30_000, longTailAt: now + 6 * 3_600_000, closedAt: now + 12 * 3_600_000 },
-      tiers, limits: { spinsPerDay: 1000, spinsPerCampaign: 1000, winsPerCampaign: 1000 }, freeSpins: 1000,
-    }),
+  await createLiveCampaign(stack, {
+    campaignId, title: "bench:artillery", tiers,
+    limits: { spinsPerDay: 1000, spinsPerCampaign: 1000, winsPerCampaign: 1000 }, freeSpins: 1000,
   });
-  if (created.status !== 201) await abort(`could not create the campaign: HTTP ${created.status} ${await created.text()}`);
 
   // One token per virtual user, split by node (virtual user i of node n is player n:i).
   const tokens = new TokenService(secret);

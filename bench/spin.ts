@@ -37,7 +37,7 @@ import { commandStats, redisCommandDiff } from "./redis-stats.js";
 import { add, writeResultsAndExit } from "./report.js";
 import { spinMarkdown } from "./spin-markdown.js";
 import { verifySpins } from "./spin-verify.js";
-import { startStack, systemContext } from "./stack.js";
+import { createLiveCampaign, startStack, systemContext } from "./stack.js";
 import type { LoadConfig, LoadProgress, LoadReport } from "./spin-load.js";
 
 // ------------------------------------------------------------------------------------ settings
@@ -91,7 +91,6 @@ async function main(): Promise<void> {
 
   // The campaign: live now, several tiers, finite stock on two of them (they sell out mid-run).
   const campaignId = `bench-spin-${runTag}`;
-  const now = Date.now();
   const expected = RATE * (WARMUP_S + DURATION_S);
   const tiers = [
     // Sells out about a third of the way through the measured window.
@@ -104,18 +103,11 @@ async function main(): Promise<void> {
   const campaignBody = {
     campaignId,
     title: "bench:spin",
-    rules: "Benchmark campaign.",
-    schedule: { warmupAt: now - 60_000, liveAt: now - 30_000, longTailAt: now + 6 * 3_600_000, closedAt: now + 12 * 3_600_000 },
     tiers,
     limits: { spinsPerDay: 100_000, spinsPerCampaign: 1_000_000, winsPerCampaign: 1_000_000 },
     freeSpins: 1_000_000,
   };
-  const created = await fetch(`${nodes[0]!.url}/v1/campaigns`, {
-    method: "POST",
-    headers: { "content-type": "application/json", authorization: `Bearer ${hostToken}` },
-    body: JSON.stringify(campaignBody),
-  });
-  if (created.status !== 201) await abort(`could not create the campaign: HTTP ${created.status} ${await created.text()}`);
+  await createLiveCampaign(stack, campaignBody);
   say(`campaign ${campaignId}: ${tiers.map((x) => `${x.tierId} p=${x.probability} stock=${fmt(x.inventory)}`).join(", ")}`);
   const perPlayer = RATE / CLIENTS;
   if (perPlayer > Number(serverEnv.LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER) || perPlayer > Number(serverEnv.LIVEDRAW_SOCKET_MESSAGES_PER_SECOND)) {

@@ -81,3 +81,18 @@ export function systemContext(s: Stack, counts: { clients: number; client: strin
     cpu_model: os.cpus()[0]?.model ?? null,
   };
 }
+
+/** Creates a campaign that went live 30 s ago and stays live for 6 h, through the host API; aborts the run if refused. */
+export async function createLiveCampaign(s: Stack, body: { campaignId: string; title: string; tiers: unknown[]; limits: Record<string, number>; freeSpins: number }): Promise<void> {
+  const now = Date.now();
+  const res = await fetch(`${s.nodes[0]!.url}/v1/campaigns`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${s.hostToken}` },
+    body: JSON.stringify({
+      rules: "Benchmark campaign.",
+      schedule: { warmupAt: now - 60_000, liveAt: now - 30_000, longTailAt: now + 6 * 3_600_000, closedAt: now + 12 * 3_600_000 },
+      ...body,
+    }),
+  });
+  if (res.status !== 201) await abort(`could not create the campaign: HTTP ${res.status} ${await res.text()}`);
+}
