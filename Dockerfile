@@ -17,11 +17,14 @@ ENV PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
-# Manifests first, so the dependency layer stays cached until they change. The workspace's
-# package.json must be present for `npm ci` to match package-lock.json.
+# Manifests first, so the dependency layer stays cached until they change. The workspaces'
+# package.json files must be present for `npm ci` to match package-lock.json; `--ignore-scripts`
+# skips the root `prepare` build, which runs below once the sources are copied.
 COPY package.json package-lock.json ./
+COPY protocol/package.json protocol/
+COPY fairness/package.json fairness/
 COPY client-sdk/package.json client-sdk/
-RUN --mount=type=cache,target=/root/.npm npm ci
+RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
 COPY . .
 # tsconfig.json also compiles tests and benchmarks; they are not shipped.
 RUN npm run build && rm -rf dist/test dist/bench
@@ -38,9 +41,15 @@ ENV NODE_ENV=production \
     NPM_CONFIG_AUDIT=false
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY protocol/package.json protocol/
+COPY fairness/package.json fairness/
 COPY client-sdk/package.json client-sdk/
-RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev
+RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts
 COPY --from=build /app/dist ./dist
+# The contract and the verifier are workspace packages (node_modules/@livedraw/* link here).
+COPY --from=build /app/protocol/dist ./protocol/dist
+COPY --from=build /app/fairness/dist ./fairness/dist
+COPY --from=build /app/fairness/bin ./fairness/bin
 # Read at runtime from the project root, which core/assets.ts finds by walking up from dist/core
 # to the folder holding core/lua: /app/core/lua (Redis Lua scripts) and /app/server/public (control page).
 COPY core/lua ./core/lua

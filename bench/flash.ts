@@ -32,7 +32,7 @@
 import { readFileSync } from "node:fs";
 import os from "node:os";
 import { performance } from "node:perf_hooks";
-import { verifyBundle } from "../client-sdk/src/fairness/index.js";
+import { verifyBundle } from "@livedraw/fairness";
 import { clockOffset, hr } from "./clock.js";
 import { cpuBetween, cpuMark, rssByLabel, trackPid } from "./cpu.js";
 import { describeOptions } from "../config/options.js";

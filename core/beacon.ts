@@ -4,7 +4,7 @@
  * the worker fetches that round, verifies its BLS signature against the chain's public key, and mixes
  * its randomness into the draw seed. A forged or altered beacon is refused and the close retries.
  */
-import { KNOWN_DRAND_CHAINS, drandRoundTime, verifyDrandBeacon, type BeaconProof, type DrandChain } from "../client-sdk/src/fairness/index.js";
+import { KNOWN_DRAND_CHAINS, drandRoundTime, verifyDrandBeacon, type BeaconProof, type DrandChain } from "@livedraw/fairness";
 import { AppError } from "./errors.js";
 import type { BeaconRef } from "./protocol.js";
 

@@ -9,7 +9,7 @@
  * SOLD_OUT_POLICY, published with the rules).
  */
 import { z } from "zod";
-import type { CampaignPhase, PublishedRules } from "../client-sdk/src/protocol.js";
+import type { CampaignPhase, PublishedRules } from "@livedraw/protocol";
 import { AppError } from "./errors.js";
 import { idSchema } from "./schemas.js";
 

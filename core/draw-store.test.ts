@@ -1,7 +1,7 @@
 /** The live-draw state machine's Lua scripts against a real private redis-server. */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { commitToSeed, generateServerSeed, verifyAuditChain } from "../client-sdk/src/fairness/index.js";
+import { commitToSeed, generateServerSeed, verifyAuditChain } from "@livedraw/fairness";
 import { ensureRedis, type RunningRedis } from "../scripts/redis-server.js";
 import { uniqueId } from "../test/harness.js";
 import { DrawStore, type OpenSpec } from "./draw-store.js";

@@ -11,7 +11,7 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { DRAW_AUDIT_TYPES, appendAuditRecord, campaignCreatedData, type AuditRecord } from "../client-sdk/src/fairness/index.js";
+import { DRAW_AUDIT_TYPES, appendAuditRecord, campaignCreatedData, type AuditRecord } from "@livedraw/fairness";
 import { AppError } from "./errors.js";
 import type { BeaconRef, DrawPhase, DrawSnapshot, DrawTier, EnterResult, Winner } from "./protocol.js";
 import { campaignKeys, drawKeys, openDrawsIndexKey, openDrawsMember } from "./redis-keys.js";
@@ -309,6 +309,9 @@ export function publicSnapshot(state: DrawState, myIntentId: string | null): Dra
     myIntentId,
     myResult,
     myTierId,
+    resultSeq: state.redraws.length,
+    algorithm: state.algorithm,
+    beacon: state.options.beacon,
   };
 }
 

@@ -1,5 +1,5 @@
-import { ERRORS, type ErrorCode } from "../client-sdk/src/codes.js";
-import type { AckError } from "../client-sdk/src/protocol.js";
+import { ERRORS, type ErrorCode } from "@livedraw/protocol";
+import type { AckError } from "@livedraw/protocol";
 
 /** An error with a stable code from the registry; the only kind of error a client ever sees. */
 export class AppError extends Error {

@@ -1,7 +1,7 @@
 /** The live-draw service's concurrency guarantees on a real private redis-server. */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { verifyAuditChain, verifyBundle } from "../client-sdk/src/fairness/index.js";
+import { verifyAuditChain, verifyBundle } from "@livedraw/fairness";
 import { ensureRedis, type RunningRedis } from "../scripts/redis-server.js";
 import { uniqueId } from "../test/harness.js";
 import { DrawStore } from "./draw-store.js";

@@ -1,7 +1,7 @@
 /**
  * The live-draw lifecycle, shared by socket nodes (host actions: open, reveal, redraw, cancel) and
  * workers (close at the deadline, draw, auto-reveal). Winners are computed with the published,
- * verifiable algorithm (client-sdk/src/fairness, docs/fairness.md); every transition is a
+ * verifiable algorithm (@livedraw/fairness, docs/fairness.md); every transition is a
  * compare-and-set in Lua (core/draw-store.ts) and an audit record.
  */
 import { randomBytes } from "node:crypto";
@@ -22,8 +22,8 @@ import {
   generateServerSeed,
   type ProofBundle,
   type RedrawRequest,
-} from "../client-sdk/src/fairness/index.js";
-import { fromHex } from "../client-sdk/src/fairness/bytes.js";
+} from "@livedraw/fairness";
+import { fromHex } from "@livedraw/fairness";
 import { AppError } from "./errors.js";
 import { DrawStore, assertPhase, type DrawDefinition, type DrawState, type StoredEntry, type StoredTierWinners } from "./draw-store.js";
 import type { BeaconRef, DrawCountdown, DrawResult, ServerToClientEvents, Winner } from "./protocol.js";

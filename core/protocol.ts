@@ -1,3 +1,41 @@
-/** The protocol lives in the SDK package (it must not depend on server code); server and worker import it from here. */
-export * from "../client-sdk/src/protocol.js";
-export * from "../client-sdk/src/codes.js";
+/**
+ * The public contract comes from `@livedraw/protocol`; what only the server side needs lives here:
+ * inter-node events, socket data and room names (workers emit to rooms through the Redis emitter).
+ */
+export * from "@livedraw/protocol";
+import type { DrawResult, LeaderboardId, SpinResult } from "@livedraw/protocol";
+
+export interface InterServerEvents {
+  /** A resolved batch of spins: each node delivers the results of its own players' sockets. */
+  "spin:results": (batch: SpinResultBatch) => void;
+  /** Personal live-draw results: each node delivers those of its own players' sockets. */
+  "draw:results": (batch: DrawResultBatch) => void;
+}
+
+export interface DrawResultBatch {
+  /** [playerId, result] pairs. */
+  results: [string, DrawResult][];
+}
+
+export interface SpinResultBatch {
+  campaignId: string;
+  /** [playerId, result] pairs. */
+  results: [string, SpinResult][];
+}
+
+export type Role = "player" | "host";
+
+/** What the server keeps on each socket after authentication. */
+export interface SocketData {
+  playerId: string;
+  /** Masked display name, computed once at connection. */
+  maskedName: string;
+  role: Role;
+}
+
+/** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */
+export const rooms = {
+  campaign: (campaignId: string) => `campaign:${campaignId}`,
+  player: (playerId: string) => `player:${playerId}`,
+  leaderboard: (campaignId: string, board: LeaderboardId) => `lb:${campaignId}:${board}`,
+} as const;

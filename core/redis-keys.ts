@@ -3,7 +3,7 @@
  * Every key of a campaign shares the hash tag `{campaign:<id>}` so that all of it lives on one
  * Redis Cluster slot and one Lua script may touch any of it.
  */
-import { ID_PATTERN } from "../client-sdk/src/protocol.js";
+import { ID_PATTERN } from "@livedraw/protocol";
 
 export const KEY_PREFIX = "ld";
 

@@ -1,10 +1,10 @@
 /**
  * Runtime schemas for every client → server payload and every HTTP body. Each schema sits next to
- * the type it checks (`client-sdk/src/protocol.ts`); the assertions at the bottom fail the build if
+ * the type it checks (`@livedraw/protocol`); the assertions at the bottom fail the build if
  * a schema and its type drift apart.
  */
 import { z } from "zod";
-import { ID_PATTERN } from "../client-sdk/src/protocol.js";
+import { ID_PATTERN } from "@livedraw/protocol";
 import type {
   EnterPayload,
   AssistPayload,
@@ -16,7 +16,7 @@ import type {
   SubscribePayload,
   TeamJoinPayload,
   TimeSyncPayload,
-} from "../client-sdk/src/protocol.js";
+} from "@livedraw/protocol";
 
 export const idSchema = z
   .string()

@@ -9,7 +9,7 @@
  *   GET  /v1/campaigns/:c/draws/:d/inclusion?entryId=…  public: Merkle inclusion proof of one entry
  *   GET  /v1/campaigns/:c/audit                  public: the campaign's hash-chained audit log
  */
-import { inclusionProof, sortEntries } from "../client-sdk/src/fairness/index.js";
+import { inclusionProof, sortEntries } from "@livedraw/fairness";
 import { assertPhase } from "../core/draw-store.js";
 import { AppError } from "../core/errors.js";
 import { cancelSchema, redrawSchema, revealSchema, startDrawSchema } from "../core/schemas.js";

@@ -1,15 +1,15 @@
 /**
  * drand beacons in live draws, with recorded REAL quicknet rounds served by a local HTTP server
- * (source of the vectors: client-sdk/src/fairness/drand.test.ts). The worker verifies the round's BLS
+ * (source of the vectors: fairness/src/drand.test.ts). The worker verifies the round's BLS
  * signature before mixing it into the seed: a forged beacon leaves the draw closed (the close job
  * retries), an authentic one is used and published in the bundle.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LiveDrawClient } from "../client-sdk/src/client.js";
-import { DRAND_QUICKNET, verifyBundle, type ProofBundle } from "../client-sdk/src/fairness/index.js";
-import type { DrawCountdown, DrawDone, DrawSnapshot } from "../client-sdk/src/protocol.js";
+import type { LiveDrawClient } from "@livedraw/client-sdk";
+import { DRAND_QUICKNET, verifyBundle, type ProofBundle } from "@livedraw/fairness";
+import type { DrawCountdown, DrawDone, DrawSnapshot } from "@livedraw/protocol";
 import { Harness, collect, http, uniqueId, type NodeProcess, type RoleProcess } from "./harness.js";
 
 // Real quicknet round 1000 (Bas3d-Labs/drand-quicknet-evm, contracts/test/fixtures/quicknet-kat.json).

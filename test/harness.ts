@@ -4,7 +4,7 @@
  * Everything started here is stopped by `cleanup()`.
  */
 import { randomUUID } from "node:crypto";
-import { LiveDrawClient } from "../client-sdk/src/client.js";
+import { LiveDrawClient } from "@livedraw/client-sdk";
 import { TokenService } from "../server/auth.js";
 import { ensureRedis, type RunningRedis } from "../scripts/redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "../scripts/spawn-role.js";

@@ -5,8 +5,8 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LiveDrawClient } from "../client-sdk/src/client.js";
-import type { LeaderboardTop } from "../client-sdk/src/protocol.js";
+import type { LiveDrawClient } from "@livedraw/client-sdk";
+import type { LeaderboardTop } from "@livedraw/protocol";
 import { campaignKeys } from "../core/redis-keys.js";
 import { liveCampaign } from "./fixtures.js";
 import { Harness, http, uniqueId, type NodeProcess } from "./harness.js";

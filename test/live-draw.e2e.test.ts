@@ -5,10 +5,10 @@
 import { Redis } from "ioredis";
 import { io as rawIo } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LiveDrawClient } from "../client-sdk/src/client.js";
-import { LiveDrawError } from "../client-sdk/src/client.js";
-import type { Ack, DrawCountdown, DrawResult, DrawReveal, DrawSnapshot, DrawTick } from "../client-sdk/src/protocol.js";
-import { verifyBundle, type ProofBundle } from "../client-sdk/src/fairness/index.js";
+import type { LiveDrawClient } from "@livedraw/client-sdk";
+import { LiveDrawError } from "@livedraw/client-sdk";
+import type { Ack, DrawCountdown, DrawResult, DrawReveal, DrawSnapshot, DrawTick } from "@livedraw/protocol";
+import { verifyBundle, type ProofBundle } from "@livedraw/fairness";
 import { drawKeys } from "../core/redis-keys.js";
 import { Harness, collect, http, tokens, uniqueId, type NodeProcess } from "./harness.js";
 

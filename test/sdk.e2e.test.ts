@@ -1,7 +1,7 @@
 /** The client SDK against a real node: token provider, resync after a reconnect, spin error keys. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LiveDrawClient, LiveDrawError } from "../client-sdk/src/client.js";
-import type { CampaignSnapshot } from "../client-sdk/src/protocol.js";
+import { LiveDrawClient, LiveDrawError } from "@livedraw/client-sdk";
+import type { CampaignSnapshot } from "@livedraw/protocol";
 import { Harness, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
 describe("client SDK reconnects", () => {

@@ -6,8 +6,8 @@
  */
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LiveDrawError, type LiveDrawClient } from "../client-sdk/src/client.js";
-import type { PublishedRules, SpinResult } from "../client-sdk/src/protocol.js";
+import { LiveDrawError, type LiveDrawClient } from "@livedraw/client-sdk";
+import type { PublishedRules, SpinResult } from "@livedraw/protocol";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { CampaignStats } from "../core/spin-store.js";
 import { liveCampaign } from "./fixtures.js";

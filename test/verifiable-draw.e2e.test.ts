@@ -6,9 +6,9 @@
  * reveal or redraw cannot both apply it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LiveDrawClient } from "../client-sdk/src/client.js";
-import { verifyBundle, verifyInclusionProof, type InclusionProof, type ProofBundle } from "../client-sdk/src/fairness/index.js";
-import type { DrawClosed, DrawCountdown, DrawDone, DrawRedraw, DrawResult, DrawReveal, DrawSnapshot } from "../client-sdk/src/protocol.js";
+import type { LiveDrawClient } from "@livedraw/client-sdk";
+import { verifyBundle, verifyInclusionProof, type InclusionProof, type ProofBundle } from "@livedraw/fairness";
+import type { DrawClosed, DrawCountdown, DrawDone, DrawRedraw, DrawResult, DrawReveal, DrawSnapshot } from "@livedraw/protocol";
 import { Harness, collect, http, uniqueId, type NodeProcess } from "./harness.js";
 
 const CLIENTS = 300;

@@ -5,7 +5,7 @@
  * server re-sends them; `serverNow()` gives the server clock for countdowns after `syncClock()`.
  */
 import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { DISCONNECT_REASONS, isErrorCode, type ErrorCode } from "./codes.js";
+import { STATE_REASONS as DISCONNECT_REASONS, isErrorCode, type ErrorCode } from "@livedraw/protocol";
 import type {
   Ack,
   CampaignSnapshot,
@@ -18,7 +18,7 @@ import type {
   PublishedRules,
   ServerToClientEvents,
   SpinResult,
-} from "./protocol.js";
+} from "@livedraw/protocol";
 
 export interface SpinOptions {
   /** Reuse the key of a spin whose answer was lost to retry it safely. @default a fresh random key */

@@ -1,5 +1,2 @@
-export * from "./protocol.js";
-export * from "./codes.js";
+export * from "@livedraw/protocol";
 export { LiveDrawClient, LiveDrawError, ClientState, newIdempotencyKey, type LiveDrawClientOptions, type SpinOptions, type StateChange } from "./client.js";
-export * as fairness from "./fairness/index.js";
-export { verifyBundle, checkEntry, verifyInclusionProof } from "./fairness/index.js";

@@ -32,3 +32,4 @@ export {
 export { parseProofBundle, type ProofBundle, type BeaconProof, type RedrawRecord, type BundleParse } from "./bundle.js";
 export { closeEntries, computeDraw, buildProofBundle, type DrawInput, type DrawOutcome, type BundleInput } from "./prove.js";
 export { verifyBundle, checkEntry, type VerifyOptions, type VerifyResult, type Recomputed } from "./verify.js";
+export { fromHex, bytesToHex } from "./bytes.js";

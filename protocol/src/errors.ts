@@ -1,7 +1,8 @@
 /**
  * Every error code the server can send, in one registry, with the HTTP status it maps to and a
  * message a person can act on. Clients get the code and message, never a stack trace.
- * Documented in `docs/protocol.md`; a test checks that every code here appears there.
+ * Documented in `docs/protocol.md`; a test checks that every code here appears there. Errors the
+ * SDK raises by itself (no server involved) are in `codes.ts` (`CLIENT_ERRORS`).
  */
 export const ERRORS = {
   E_BAD_REQUEST: { status: 400, message: "The request does not match the schema; see `details` in the message." },
@@ -42,11 +43,3 @@ export const ERROR_CODES = Object.keys(ERRORS) as ErrorCode[];
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.prototype.hasOwnProperty.call(ERRORS, value);
 }
-
-/** Why the SDK disconnected or gave up; surfaced in its `state` events. */
-export const DISCONNECT_REASONS = {
-  CLIENT_CLOSED: "client closed",
-  UNAUTHORIZED: "unauthorized",
-  TRANSPORT_CLOSED: "transport closed",
-  SERVER_SHUTDOWN: "server shutdown",
-} as const;

@@ -1,16 +1,9 @@
 /**
- * The wire protocol shared by the socket nodes, the workers and this SDK: one event map for each
- * direction, the payload types and the acknowledgement envelope. The server validates every inbound
- * payload against the runtime schemas in `core/schemas.ts`; a type test there fails if the two drift.
- *
- * This module has no runtime dependencies so the SDK stays small. Documented in `docs/protocol.md`.
+ * The public wire contract: one event map for each direction, the payload types and the
+ * acknowledgement envelope. The server validates every inbound payload against the runtime schemas
+ * in `core/schemas.ts`; a type test there fails if the two drift. Documented in `docs/protocol.md`.
  */
-import type { ErrorCode } from "./codes.js";
-
-export const PROTOCOL_VERSION = 1;
-
-/** Identifier accepted for campaigns, draws, tiers, players and teams: a letter or digit, then letters, digits, `_` and `-`; 1 to 64 characters. */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+import type { ErrorCode } from "./errors.js";
 
 /**
  * Phases of a live draw: `open` accepts entries until `deadline`; `closed` has its final entrants;
@@ -248,6 +241,10 @@ export interface DrawSnapshot {
   /** The caller's own result: known once the caller's tier is revealed ("won") or the draw is done. */
   myResult: "won" | "lost" | null;
   myTierId: string | null;
+  /** How many redraws this snapshot reflects: the `seq` of the caller's current `draw:result`. */
+  resultSeq: number;
+  algorithm: string;
+  beacon: BeaconRef | null;
 }
 
 /** Phases of an instant-win campaign; spins are accepted in `live` and `longtail`. */
@@ -366,39 +363,3 @@ export interface ServerToClientEvents {
   "spin:result": (payload: SpinResult) => void;
   "leaderboard:update": (payload: LeaderboardTop) => void;
 }
-
-/** Between socket nodes (and from workers, through the Redis emitter's serverSideEmit). */
-export interface InterServerEvents {
-  /** A resolved batch of spins: each node delivers the results of its own players' sockets. */
-  "spin:results": (batch: SpinResultBatch) => void;
-  /** Personal live-draw results: each node delivers those of its own players' sockets. */
-  "draw:results": (batch: DrawResultBatch) => void;
-}
-
-export interface DrawResultBatch {
-  /** [playerId, result] pairs. */
-  results: [string, DrawResult][];
-}
-
-export interface SpinResultBatch {
-  campaignId: string;
-  /** [playerId, result] pairs. */
-  results: [string, SpinResult][];
-}
-
-export type Role = "player" | "host";
-
-/** What the server keeps on each socket after authentication. */
-export interface SocketData {
-  playerId: string;
-  /** Masked display name, computed once at connection. */
-  maskedName: string;
-  role: Role;
-}
-
-/** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */
-export const rooms = {
-  campaign: (campaignId: string) => `campaign:${campaignId}`,
-  player: (playerId: string) => `player:${playerId}`,
-  leaderboard: (campaignId: string, board: LeaderboardId) => `lb:${campaignId}:${board}`,
-} as const;

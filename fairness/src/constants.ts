@@ -14,7 +14,7 @@ export const GENESIS_HASH = "0".repeat(64);
 
 /** Entry ids: 1–128 printable ASCII characters without space (so byte order equals string order). */
 export const ENTRY_ID_PATTERN = /^[\x21-\x7e]{1,128}$/;
-/** Tier, draw and campaign ids. */
-export const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
+/** Tier, draw and campaign ids: the contract's grammar. */
+export { ID_PATTERN } from "@livedraw/protocol";
 /** Largest ticket count of one entry. */
 export const MAX_TICKETS = 0xffff_ffff;
