@@ -89,7 +89,7 @@ export interface CompliancePolicy {
 export function parseCampaign(raw: unknown, policy: CompliancePolicy): { stored: StoredCampaign; inventory: Record<string, number> } {
   const parsed = campaignInputSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AppError("E_BAD_REQUEST", parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(body)"}: ${i.message}`).join("; "));
+    throw new AppError("E_BAD_REQUEST", parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; "));
   }
   const c = parsed.data;
   const problems: string[] = [];

@@ -12,7 +12,8 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
-import { LiveDrawClient } from "@livedraw/client-sdk";
+import WebSocket from "ws";
+import { LiveDrawClient, webSocketTransport } from "@livedraw/client-sdk";
 import { verifyBundle } from "@livedraw/fairness";
 import type { DrawCountdown, DrawDone, DrawReveal } from "@livedraw/protocol";
 import { projectRoot } from "../core/assets.js";
@@ -135,7 +136,7 @@ async function main(): Promise<void> {
   const audience = await Promise.all(
     Array.from({ length: PLAYERS }, async (_, i) => {
       const url = (i % 2 === 0 ? nodeA : nodeB).url;
-      const client = new LiveDrawClient({ url, token: await devToken(url, { playerId: `player-${i}`, name: displayName(i), ttlSeconds: 86_400 }) });
+      const client = new LiveDrawClient({ url, transport: webSocketTransport(WebSocket), token: await devToken(url, { playerId: `player-${i}`, name: displayName(i), ttlSeconds: 86_400 }) });
       await client.connect();
       await client.subscribe(CAMPAIGN);
       client.on("draw:countdown", (c: DrawCountdown) => {

@@ -137,6 +137,9 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
       const listening = stopListening();
       const until = Date.now() + config.shutdownGraceMs;
       while (ctx.inflight > 0 && Date.now() < until) await delay(20);
+      // Tell clients this node is going (a DISCONNECT packet, not a dropped socket), so they
+      // reconnect to another node at once and resync.
+      io.local.disconnectSockets();
       io.close();
       await listening.catch(() => undefined);
       await queue.close();

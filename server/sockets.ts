@@ -6,7 +6,7 @@
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { AppError, toAppError } from "../core/errors.js";
 import { logId, maskName } from "../core/mask.js";
-import { rooms, type Ack } from "../core/protocol.js";
+import { SUPPORTED_PROTOCOL_VERSIONS, rooms, type Ack } from "../core/protocol.js";
 import { describeIssues } from "../core/schemas.js";
 import type { NodeContext } from "./context.js";
 import { drawHandlers } from "./handlers/draws.js";
@@ -22,8 +22,20 @@ export function registerSocketHandlers(ctx: NodeContext): void {
   const known = new Set<string>(); // every bound event name; anything else is refused
 
   io.use((socket, next) => {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    // A handshake without `protocol` is v1 (clients written before the field existed).
+    const version = auth?.protocol ?? 1;
+    if (typeof version !== "number" || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+      const error = new Error("protocol version") as Error & { data?: unknown };
+      error.data = new AppError(
+        "E_PROTOCOL_VERSION",
+        `This client speaks protocol ${JSON.stringify(version).slice(0, 20)}; this server speaks ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}. Update the SDK.`,
+      ).toAckError();
+      next(error);
+      return;
+    }
     ctx.tokens
-      .verify((socket.handshake.auth as Record<string, unknown> | undefined)?.token)
+      .verify(auth?.token)
       .then((claims) => {
         socket.data = { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub) };
         next();

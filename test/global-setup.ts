@@ -1,4 +1,8 @@
-/** Builds `dist/` once before the tests: end-to-end tests run the compiled processes, as production does. */
+/**
+ * Builds everything once before the tests, as `npm run build` does: `tsc -b` (the packages and the
+ * app into dist/), then the SDK's bundles (CJS, the mini-program file). End-to-end tests run the
+ * compiled processes, and the SDK tests load the bundles the SDK ships.
+ */
 import { execFileSync } from "node:child_process";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -8,4 +12,5 @@ export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-b", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, ["client-sdk/scripts/build.mjs"], { cwd: root, stdio: "inherit" });
 }

@@ -4,10 +4,11 @@
  * Everything started here is stopped by `cleanup()`.
  */
 import { randomUUID } from "node:crypto";
-import { LiveDrawClient } from "@livedraw/client-sdk";
+import { LiveDrawClient, type LiveDrawClientOptions } from "@livedraw/client-sdk";
 import { TokenService } from "../server/auth.js";
 import { ensureRedis, type RunningRedis } from "../scripts/redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "../scripts/spawn-role.js";
+import { nodeTransport } from "./sdk-transport.js";
 
 export type { RoleProcess };
 
@@ -55,9 +56,9 @@ export class Harness {
   }
 
   /** A connected player client; closed by cleanup(). */
-  async player(url: string, playerId: string, name?: string): Promise<LiveDrawClient> {
+  async player(url: string | string[], playerId: string, name?: string, options: Partial<LiveDrawClientOptions> = {}): Promise<LiveDrawClient> {
     const token = await tokens.sign({ sub: playerId, role: "player", ...(name ? { name } : {}) }, 3600);
-    const client = new LiveDrawClient({ url, token });
+    const client = new LiveDrawClient({ url, token, transport: nodeTransport, ...options });
     this.cleanups.push(() => client.close());
     await client.connect();
     return client;

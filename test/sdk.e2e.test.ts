@@ -1,44 +1,123 @@
-/** The client SDK against a real node: token provider, resync after a reconnect, spin error keys. */
+/**
+ * The client SDK against the real processes (2 socket nodes + a worker, each its own process): it
+ * connects, subscribes, enters, spins, and receives countdown, reveals and its own result; when its
+ * node is SIGKILLed mid-draw it reconnects to the other node, re-subscribes, resends its pending
+ * entry and still ends with every reveal and its own result — the same state as a player who never
+ * left. Spins retried with one key resolve once.
+ */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LiveDrawClient, LiveDrawError } from "@livedraw/client-sdk";
-import type { CampaignSnapshot } from "@livedraw/protocol";
-import { Harness, tokens, uniqueId, type NodeProcess } from "./harness.js";
+import { ClientState, STATE_REASONS, type CampaignSnapshot, type DrawCountdown, type DrawResult, type DrawReveal, type PublishedRules, type StateChange } from "@livedraw/client-sdk";
+import { liveCampaign } from "./fixtures.js";
+import { Harness, collect, http, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
-describe("client SDK reconnects", () => {
+describe("client SDK against real nodes", () => {
   const h = new Harness();
-  let node: NodeProcess;
+  let doomed: NodeProcess;
+  let survivor: NodeProcess;
   beforeAll(async () => {
     await h.startRedis();
-    node = await h.startNode();
+    [doomed, survivor] = await Promise.all([h.startNode(), h.startNode()]);
+    await h.startWorker();
   });
   afterAll(() => h.cleanup());
 
-  it("asks its token provider on every connection and resyncs subscriptions after a reconnect", async () => {
-    let calls = 0;
-    const client = new LiveDrawClient({
-      url: node.url,
-      token: async () => {
-        calls++;
-        return tokens.sign({ sub: "sdk-1", role: "player" }, 60);
-      },
-    });
-    h.defer(() => client.close());
-    await client.connect();
-    const campaignId = uniqueId("sdk");
-    await client.subscribe(campaignId);
-    expect(calls).toBe(1);
+  it("plays a live draw through a SIGKILL of its node: reconnects elsewhere, resends, resyncs, misses nothing", async () => {
+    const campaignId = uniqueId("sdk-live");
+    // The victim knows both nodes (as a load balancer would) and starts on the doomed one.
+    const victim = await h.player([doomed.url, survivor.url], "victim", "李四", { minReconnectDelayMs: 100, maxReconnectDelayMs: 500 });
+    const witness = await h.player(survivor.url, "witness", "王五");
+    const states: StateChange[] = [];
+    victim.on("state", (s) => states.push(s));
+    const reveals: DrawReveal[] = [];
+    const results: DrawResult[] = [];
+    const resynced = collect<CampaignSnapshot>("victim resync", 1, 10_000);
+    victim.on("draw:reveal", (p) => reveals.push(p));
+    victim.on("draw:result", (p) => results.push(p));
+    victim.on("resync", (s) => resynced.add(s));
+    const witnessDone = collect<DrawResult>("witness result", 1, 30_000);
+    witness.on("draw:result", (r) => witnessDone.add(r));
+    const victimResult = collect<DrawResult>("victim result", 1, 30_000);
+    victim.on("draw:result", (r) => victimResult.add(r));
+    const countdown = collect<DrawCountdown>("victim countdown", 1, 10_000);
+    victim.on("draw:countdown", (p) => countdown.add(p));
+    await Promise.all([victim.subscribe(campaignId), witness.subscribe(campaignId)]);
 
-    const resynced = new Promise<CampaignSnapshot>((resolve) => client.on("resync", resolve));
-    client.socket.io.engine.close(); // the network drops; Socket.IO reconnects by itself
-    const snapshot = await resynced;
-    expect(snapshot.campaignId).toBe(campaignId);
-    expect(calls).toBe(2);
+    const host = await h.hostToken();
+    const opened = await http<DrawCountdown>(`${survivor.url}/v1/campaigns/${campaignId}/draws`, {
+      token: host,
+      body: { durationMs: 3000, title: "SDK draw", tiers: [{ tierId: "grand", name: "Grand", count: 1 }, { tierId: "lucky", name: "Lucky", count: 1 }] },
+    });
+    expect(opened.status).toBe(201);
+    const { drawId } = opened.body;
+    expect((await countdown.done)[0]!.drawId).toBe(drawId);
+    const witnessEntry = await witness.enter(campaignId, drawId);
+
+    // Kill the victim's node, then enter at once: the entry waits for the reconnect and is sent then.
+    await doomed.stop("SIGKILL");
+    const entry = await victim.enter(campaignId, drawId);
+    expect(entry.duplicate).toBe(false);
+    expect(states.map((s) => [s.oldState, s.newState, s.reason])).toContainEqual([ClientState.Connected, ClientState.Connecting, STATE_REASONS.TRANSPORT_CLOSED]);
+    expect(victim.state).toBe(ClientState.Connected);
+    const [resync] = await resynced.done;
+    expect(resync!.draw?.drawId).toBe(drawId);
+
+    const [mine] = await victimResult.done;
+    await witnessDone.done;
+    expect(mine).toMatchObject({ campaignId, drawId, intentId: entry.intentId });
+    // Both entrants and two one-winner tiers: both win, one tier each.
+    expect(mine!.won).toBe(true);
+    expect(new Set(reveals.map((r) => r.tierId))).toEqual(new Set(["grand", "lucky"]));
+    expect(reveals).toHaveLength(2); // each tier once
+    expect(results).toHaveLength(1);
+
+    // The victim's view equals the witness's and the server's own snapshot for the victim.
+    const fresh = await h.player(survivor.url, "victim");
+    const server = (await fresh.subscribe(campaignId)).draw;
+    expect(server?.phase).toBe("done");
+    expect(victim.draw(campaignId)).toEqual(server);
+    const { myIntentId, myResult, myTierId, ...shared } = witness.draw(campaignId)!;
+    const { myIntentId: a, myResult: b, myTierId: c, ...victimShared } = victim.draw(campaignId)!;
+    expect(victimShared).toEqual(shared);
+    expect(myIntentId).toBe(witnessEntry.intentId);
+    expect([myResult, b]).toEqual(["won", "won"]);
+    expect(new Set([myTierId, c])).toEqual(new Set(["grand", "lucky"]));
+    expect(a).toBe(entry.intentId);
   });
 
-  it("gives a failed spin's idempotency key back, so the retry cannot spend a second spin", async () => {
-    const client = await h.player(node.url, "sdk-2");
-    const err = await client.spin("no-such-campaign", { idempotencyKey: "retry-me-please" }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(LiveDrawError);
-    expect(err).toMatchObject({ code: "E_CAMPAIGN_NOT_FOUND", idempotencyKey: "retry-me-please" });
+  it("resolves a spin retried with the same key once, from either node", async () => {
+    const campaignId = uniqueId("sdk-spin");
+    const created = await http<PublishedRules>(`${survivor.url}/v1/campaigns`, { token: await h.hostToken(), body: liveCampaign(campaignId) });
+    expect(created.status).toBe(201);
+    const one = await h.player(survivor.url, "spinner");
+    const first = await one.spin(campaignId, { idempotencyKey: "same-key-0001" });
+    const again = await one.spin(campaignId, { idempotencyKey: "same-key-0001" });
+    const elsewhere = await h.player(survivor.url, "spinner");
+    const third = await elsewhere.spin(campaignId, { idempotencyKey: "same-key-0001" });
+    expect(again).toEqual(first);
+    expect(third).toEqual(first);
+    const history = await one.spinHistory(campaignId, 100);
+    expect(history.filter((r) => r.idempotencyKey === "same-key-0001")).toHaveLength(1);
+    expect(history).toHaveLength(1);
+    // The token the SDK was given is for this player only: a different player's same key is a different spin.
+    const other = await h.player(survivor.url, "someone-else");
+    expect((await other.spin(campaignId, { idempotencyKey: "same-key-0001" })).intentId).not.toBe(first.intentId);
+  });
+
+  it("refuses a handshake with an unsupported protocol version with E_PROTOCOL_VERSION", async () => {
+    const { default: WebSocket } = await import("ws");
+    const ws = new WebSocket(`${survivor.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    const token = await tokens.sign({ sub: "old-client", role: "player" }, 60);
+    const refusal = await new Promise<string>((resolve, reject) => {
+      ws.on("message", (data) => {
+        const frame = String(data);
+        if (frame.startsWith("0")) ws.send(`40${JSON.stringify({ token, protocol: 99 })}`);
+        else if (frame.startsWith("44")) resolve(frame);
+      });
+      ws.on("error", reject);
+    });
+    ws.close();
+    const packet = JSON.parse(refusal.slice(2)) as { data: { code: string; message: string } };
+    expect(packet.data.code).toBe("E_PROTOCOL_VERSION");
+    expect(packet.data.message).toContain("protocol 99");
   });
 });

@@ -1,24 +1,61 @@
 /**
- * LiveDrawClient: connect with a token, subscribe to a campaign, enter its draws, and receive the
- * countdown, ticks, the reveal and your own result as typed events. Reconnects with Socket.IO's
- * backoff and re-subscribes by itself; reveals and results are delivered once per draw even if the
- * server re-sends them; `serverNow()` gives the server clock for countdowns after `syncClock()`.
+ * LiveDrawClient: one connection per app, typed events, and a view of each campaign's current draw
+ * that converges to the server's after every reconnect — missed reveals and results included.
+ * Speaks Socket.IO v4 over any `Transport` (browser, Node, WeChat and other mini-programs).
  */
-import { io, type ManagerOptions, type Socket, type SocketOptions } from "socket.io-client";
-import { STATE_REASONS as DISCONNECT_REASONS, isErrorCode, type ErrorCode } from "@livedraw/protocol";
-import type {
-  Ack,
-  CampaignSnapshot,
-  ClientToServerEvents,
-  AssistResult,
-  EnterResult,
-  LeaderboardId,
-  LeaderboardRank,
-  LeaderboardTop,
-  PublishedRules,
-  ServerToClientEvents,
-  SpinResult,
+import {
+  CLIENT_ERRORS,
+  PROTOCOL_VERSION,
+  STATE_REASONS,
+  type Ack,
+  type AssistResult,
+  type CampaignSnapshot,
+  type ClientErrorCode,
+  type ClientToServerEvents,
+  type DrawSnapshot,
+  type EnterResult,
+  type ErrorCode,
+  type LeaderboardId,
+  type LeaderboardRank,
+  type LeaderboardTop,
+  type PublishedRules,
+  type ServerToClientEvents,
+  type SpinResult,
+  type StateReason,
 } from "@livedraw/protocol";
+import { bestOffset, type ClockSample } from "./clock.js";
+import { DrawViews } from "./draw-view.js";
+import { ClientState, backoff, canTransition } from "./state.js";
+import { detectTransport, type Transport, type TransportSocket } from "./transport.js";
+import { EIO, SIO, decode, encode, socketUrl } from "./wire.js";
+
+export interface LiveDrawClientOptions {
+  /** Socket node or load balancer, e.g. `https://draw.example.com`; several are tried in turn. */
+  url: string | string[];
+  /** Player token, or a function returning a fresh one: called on every (re)connection. */
+  token: string | (() => string | Promise<string>);
+  /** How sockets are opened. @default detected at connect time: wx, uni, my, then a global WebSocket */
+  transport?: Transport;
+  /** Socket.IO path. @default "/socket.io/" */
+  path?: string;
+  /** One handshake attempt may take this long, in ms. @default 10000 */
+  connectTimeoutMs?: number;
+  /** A request (including automatic retries) fails with E_TIMEOUT after this long, in ms. @default 15000 */
+  requestTimeoutMs?: number;
+  /** Reconnect after the connection is lost or the server disconnects. @default true */
+  reconnect?: boolean;
+  /** Full-jitter backoff bounds between attempts, in ms. @default 500 / 20000 */
+  minReconnectDelayMs?: number;
+  maxReconnectDelayMs?: number;
+  /** Automatic retries of a request refused with E_BUSY / E_RATE_LIMITED. @default 5 */
+  maxRetries?: number;
+  /** Round trips per clock estimate (the lowest-RTT one is used). @default 8 */
+  clockSamples?: number;
+  /** This device's clock. @default Date.now */
+  now?: () => number;
+  /** Log to the console. @default false */
+  debug?: boolean;
+}
 
 export interface SpinOptions {
   /** Reuse the key of a spin whose answer was lost to retry it safely. @default a fresh random key */
@@ -29,54 +66,19 @@ export interface SpinOptions {
   timeoutMs?: number;
 }
 
-/** A fresh idempotency key: 22 characters from a CSPRNG where there is one. */
-export function newIdempotencyKey(): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const bytes = new Uint8Array(22);
-  const webCrypto = (globalThis as { crypto?: { getRandomValues?: (a: Uint8Array) => Uint8Array } }).crypto;
-  if (webCrypto?.getRandomValues) webCrypto.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
-  return Array.from(bytes, (b) => alphabet[b & 63]).join("");
-}
-
-export enum ClientState {
-  Disconnected = "disconnected",
-  Connecting = "connecting",
-  Connected = "connected",
-  Closed = "closed",
-}
-
 export interface StateChange {
   oldState: ClientState;
   newState: ClientState;
-  reason?: string;
+  reason: StateReason;
 }
 
-export interface LiveDrawClientOptions {
-  /** Base URL of a socket node (or the load balancer), e.g. `https://draw.example.com`. */
-  url: string;
-  /**
-   * Player token (JWT from your backend), or a function that returns a fresh one: it is called on
-   * every (re)connection, so a long session survives token expiry.
-   */
-  token: string | (() => string | Promise<string>);
-  /** Socket.IO transports. @default ["websocket"] */
-  transports?: ("websocket" | "polling")[];
-  /** How long to wait for an acknowledgement before failing with E_TIMEOUT, in ms. @default 10000 */
-  ackTimeoutMs?: number;
-  /** Log to the console. @default false */
-  debug?: boolean;
-  /** Extra Socket.IO client options (advanced). */
-  socketOptions?: Partial<ManagerOptions & SocketOptions>;
-}
-
-/** An error from the server (a registry code) or from the SDK itself (E_TIMEOUT). */
+/** An error from the server (a registry code) or from the SDK itself (E_TIMEOUT, E_CLOSED…). */
 export class LiveDrawError extends Error {
   /** On a failed `spin()`: the key to retry it with, so a spin the server did store is not spent twice. */
   idempotencyKey?: string;
 
   constructor(
-    readonly code: ErrorCode | "E_TIMEOUT",
+    readonly code: ErrorCode | ClientErrorCode,
     message: string,
     readonly retryAfterMs?: number,
   ) {
@@ -85,160 +87,170 @@ export class LiveDrawError extends Error {
   }
 }
 
-type ClientEvents = ServerToClientEvents & {
+const clientError = (code: ClientErrorCode, detail?: string) => new LiveDrawError(code, detail ? `${CLIENT_ERRORS[code]} (${detail})` : CLIENT_ERRORS[code]);
+
+/** A fresh idempotency key: 22 characters, from a CSPRNG where there is one. */
+export function newIdempotencyKey(): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const bytes = new Uint8Array(22);
+  if (typeof crypto !== "undefined" && crypto.getRandomValues) crypto.getRandomValues(bytes);
+  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
+  let key = "";
+  for (const b of bytes) key += alphabet[b & 63];
+  return key;
+}
+
+export type ClientEvents = ServerToClientEvents & {
   state: (change: StateChange) => void;
-  /** After a reconnect: the campaign's current state, including what was missed while offline. */
+  /** After a reconnect: the campaign's current state (missed events were delivered just before). */
   resync: (snapshot: CampaignSnapshot) => void;
 };
-type Listener<E extends keyof ClientEvents> = ClientEvents[E];
+
+type Payload<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[0];
+type Answer<E extends keyof ClientToServerEvents> = Parameters<ClientToServerEvents[E]>[1] extends (r: Ack<infer T>) => void ? T : never;
+
+interface Request {
+  event: string;
+  payload: unknown;
+  /** Safe to send again after a lost connection (idempotent or read-only). */
+  resend: boolean;
+  tries: number;
+  done: boolean;
+  resolve(data: unknown): void;
+  reject(err: LiveDrawError): void;
+}
+
+/** Refusals that changed nothing and say so: retried after `retryAfterMs`, with jitter. */
+const RETRY_ALWAYS = ["E_BUSY", "E_RATE_LIMITED"];
+/** Refusals retried only for requests that are safe to repeat. */
+const RETRY_IF_SAFE = ["E_UNAVAILABLE", "E_SHUTTING_DOWN"];
+/** Handshake refusals that another attempt cannot fix. */
+const FINAL_REFUSALS = ["E_UNAUTHORIZED", "E_FORBIDDEN", "E_PROTOCOL_VERSION"];
 
 export class LiveDrawClient {
-  readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private stateValue = ClientState.Disconnected;
-  private readonly listeners = new Map<keyof ClientEvents, Set<(...args: unknown[]) => void>>();
+  private readonly urls: string[];
+  private readonly opt: Required<Omit<LiveDrawClientOptions, "transport" | "url" | "token">>;
+  private readonly listeners = new Map<string, Set<(...args: never[]) => void>>();
+  private readonly views: DrawViews;
   private readonly subscriptions = new Set<string>();
   private readonly boards = new Map<string, { campaignId: string; board: LeaderboardId; version: number }>();
-  private readonly seenReveals = new Set<string>();
-  private readonly resultSeq = new Map<string, number>();
-  /** Spin results pushed by the server, by intent id, until a `spin()` call picks them up. */
   private readonly spinResults = new Map<string, SpinResult>();
-  private readonly spinWaiters = new Map<string, (r: SpinResult) => void>();
-  private clockOffsetMs = 0;
+  private readonly spinWaiters = new Map<string, (r: SpinResult | null) => void>();
+  private readonly inflight = new Map<number, Request>();
+  private outbox: Request[] = [];
+  private readyWaiters: { resolve(): void; reject(e: LiveDrawError): void }[] = [];
+  /** Id of the current socket: callbacks of an older one are ignored. */
+  private tid = 0;
+  private sock: TransportSocket | null = null;
+  private nextAck = 0;
+  private attempt = 0;
+  private urlIndex = 0;
   private everConnected = false;
-  private authRetryMs = 500;
-  private readonly ackTimeoutMs: number;
+  private timers: { reconnect?: ReturnType<typeof setTimeout>; handshake?: ReturnType<typeof setTimeout>; ping?: ReturnType<typeof setTimeout> } = {};
+  private pingWindowMs = 45_000;
+  private clockOffsetMs = 0;
+  private clockRun: Promise<number> | null = null;
 
   constructor(private readonly options: LiveDrawClientOptions) {
-    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
-    this.socket = io(options.url, {
-      transports: options.transports ?? ["websocket"],
-      autoConnect: false,
-      auth: (cb: (data: { token: string }) => void) => {
-        const { token } = options;
-        Promise.resolve(typeof token === "function" ? token() : token).then(
-          (t) => cb({ token: t }),
-          (err: unknown) => {
-            this.log("token provider failed", err);
-            cb({ token: "" });
-          },
-        );
-      },
-      ...options.socketOptions,
-    });
-    this.socket.on("connect", () => {
-      this.setState(ClientState.Connected);
-      this.authRetryMs = 500;
-      if (!this.everConnected) {
-        this.everConnected = true;
-        return;
-      }
-      for (const campaignId of this.subscriptions) {
-        this.subscribe(campaignId).then(
-          (snapshot) => this.dispatch("resync", snapshot),
-          (err: unknown) => this.log("resubscribe failed", err),
-        );
-      }
-      for (const b of this.boards.values()) {
-        const before = b.version;
-        this.subscribeLeaderboard(b.campaignId, b.board).then(
-          (top) => {
-            if (top.version > before) this.dispatch("leaderboard:update", top);
-          },
-          (err: unknown) => this.log("leaderboard resubscribe failed", err),
-        );
-      }
-    });
-    this.socket.on("disconnect", (reason) => {
-      if (this.stateValue !== ClientState.Closed) this.setState(ClientState.Connecting, reason);
-    });
-    this.socket.on("connect_error", (err) => {
-      const data = (err as Error & { data?: { code?: unknown } }).data;
-      if (data?.code !== "E_UNAUTHORIZED") return;
-      this.setState(ClientState.Disconnected, DISCONNECT_REASONS.UNAUTHORIZED);
-      // Socket.IO does not retry a refused handshake. With a token provider, a session that was
-      // connected before (its token expired meanwhile) tries again with a fresh token, backing off.
-      if (typeof this.options.token === "function" && this.everConnected && this.stateValue !== ClientState.Closed) {
-        this.authRetryMs = Math.min(this.authRetryMs * 2, 30_000);
-        setTimeout(() => {
-          if (this.stateValue !== ClientState.Closed && !this.socket.connected) this.socket.connect();
-        }, Math.random() * this.authRetryMs);
-      }
-    });
-    this.socket.on("draw:countdown", (p) => this.dispatch("draw:countdown", p));
-    this.socket.on("draw:tick", (p) => this.dispatch("draw:tick", p));
-    this.socket.on("draw:closed", (p) => this.dispatch("draw:closed", p));
-    this.socket.on("draw:redraw", (p) => this.dispatch("draw:redraw", p));
-    this.socket.on("draw:done", (p) => this.dispatch("draw:done", p));
-    this.socket.on("draw:cancelled", (p) => this.dispatch("draw:cancelled", p));
-    this.socket.on("draw:reveal", (p) => {
-      // One reveal per tier; a worker retry may send it again.
-      const key = `${p.campaignId}/${p.drawId}/${p.tierId}`;
-      if (this.seenReveals.has(key)) return;
-      this.seenReveals.add(key);
-      this.dispatch("draw:reveal", p);
-    });
-    this.socket.on("spin:result", (p) => {
-      const waiter = this.spinWaiters.get(p.intentId);
-      if (waiter) waiter(p);
-      else if (!this.spinResults.has(p.intentId)) {
-        this.spinResults.set(p.intentId, p);
-        if (this.spinResults.size > 1000) this.spinResults.delete(this.spinResults.keys().next().value as string);
-      }
-      this.dispatch("spin:result", p);
-    });
-    this.socket.on("leaderboard:update", (p) => {
-      if (this.acceptBoard(p)) this.dispatch("leaderboard:update", p);
-    });
-    this.socket.on("draw:result", (p) => {
-      // Delivered at least once, possibly out of order across nodes: keep only newer results (by seq).
-      const key = `${p.campaignId}/${p.drawId}/${p.intentId}`;
-      const seen = this.resultSeq.get(key);
-      if (seen !== undefined && p.seq <= seen) return;
-      this.resultSeq.set(key, p.seq);
-      if (this.resultSeq.size > 1000) this.resultSeq.delete(this.resultSeq.keys().next().value as string);
-      this.dispatch("draw:result", p);
-    });
+    this.urls = typeof options.url === "string" ? [options.url] : [...options.url];
+    if (this.urls.length === 0) throw new TypeError("LiveDrawClient: `url` is empty.");
+    this.opt = {
+      path: options.path ?? "/socket.io/",
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      requestTimeoutMs: options.requestTimeoutMs ?? 15_000,
+      reconnect: options.reconnect ?? true,
+      minReconnectDelayMs: options.minReconnectDelayMs ?? 500,
+      maxReconnectDelayMs: options.maxReconnectDelayMs ?? 20_000,
+      maxRetries: options.maxRetries ?? 5,
+      clockSamples: options.clockSamples ?? 8,
+      now: options.now ?? (() => Date.now()),
+      debug: options.debug ?? false,
+    };
+    this.views = new DrawViews((event, payload) => (this.dispatch as (e: string, p: unknown) => void)(event, payload));
   }
 
   get state(): ClientState {
     return this.stateValue;
   }
 
-  /** Connects; resolves when connected, rejects with a LiveDrawError (E_UNAUTHORIZED...) if refused. */
-  connect(): Promise<void> {
-    if (this.socket.connected) return Promise.resolve();
-    this.setState(ClientState.Connecting);
+  // ------------------------------------------------------------------ life cycle
+
+  /** Starts connecting; resolves once connected. Rejects with E_TIMEOUT, E_CLOSED or the server's refusal. */
+  connect(timeoutMs = this.opt.requestTimeoutMs): Promise<void> {
+    if (this.stateValue === ClientState.Disconnected) {
+      this.attempt = 0;
+      this.setState(ClientState.Connecting, STATE_REASONS.CONNECT_CALLED);
+      this.open();
+    }
+    return this.ready(timeoutMs);
+  }
+
+  /** Resolves when connected (now or later); rejects after `timeoutMs` (E_TIMEOUT) or on close. */
+  ready(timeoutMs = this.opt.requestTimeoutMs): Promise<void> {
+    if (this.stateValue === ClientState.Connected) return Promise.resolve();
+    if (this.stateValue === ClientState.Closed) return Promise.reject(clientError("E_CLOSED"));
     return new Promise((resolve, reject) => {
-      const onConnect = () => {
-        this.socket.off("connect_error", onError);
-        resolve();
+      const waiter = {
+        resolve: () => (clearTimeout(timer), resolve()),
+        reject: (e: LiveDrawError) => (clearTimeout(timer), reject(e)),
       };
-      const onError = (err: Error) => {
-        const data = (err as Error & { data?: { code?: unknown; message?: unknown } }).data;
-        if (data && isErrorCode(data.code)) {
-          this.socket.off("connect", onConnect);
-          this.socket.disconnect();
-          reject(new LiveDrawError(data.code, typeof data.message === "string" ? data.message : err.message));
-        }
-        // Other errors are transport failures: Socket.IO keeps retrying and we keep waiting.
-      };
-      this.socket.once("connect", onConnect);
-      this.socket.on("connect_error", onError);
-      this.socket.connect();
+      const timer = setTimeout(() => {
+        this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
+        reject(clientError("E_TIMEOUT", `not connected within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.readyWaiters.push(waiter);
     });
   }
+
+  /**
+   * The app went to the background (mini-program `onHide`): drop the socket and stop reconnecting.
+   * Subscriptions and pending entries/spins are kept and resumed by `resume()`.
+   */
+  pause(): void {
+    if (this.stateValue !== ClientState.Connected && this.stateValue !== ClientState.Connecting) return;
+    this.teardown();
+    this.requeueInflight();
+    this.setState(ClientState.Disconnected, STATE_REASONS.PAUSED);
+  }
+
+  /** Back in the foreground (`onShow`): reconnect, re-subscribe, deliver what was missed. */
+  resume(timeoutMs?: number): Promise<void> {
+    return this.connect(timeoutMs);
+  }
+
+  /** Final: closes the socket; pending requests fail with E_CLOSED. */
+  close(): void {
+    if (this.stateValue === ClientState.Closed) return;
+    this.teardown();
+    const pending = [...this.inflight.values(), ...this.outbox];
+    this.inflight.clear();
+    this.outbox = [];
+    for (const r of pending) this.finish(r, clientError("E_CLOSED"));
+    for (const w of this.spinWaiters.values()) w(null);
+    this.setState(ClientState.Closed, STATE_REASONS.CLIENT_CLOSED);
+  }
+
+  // ------------------------------------------------------------------ campaigns and draws
 
   /** Joins a campaign's room and returns its current draw; repeated after every reconnect. */
   async subscribe(campaignId: string): Promise<CampaignSnapshot> {
     this.subscriptions.add(campaignId);
     const snapshot = await this.request("campaign:subscribe", { campaignId });
-    this.observeServerTime(snapshot.serverTime);
+    this.views.snapshot(snapshot, false);
     return snapshot;
   }
 
-  /** Enters a draw. Resolves only once the server has stored the entry; safe to retry. */
-  enter(campaignId: string, drawId: string): Promise<EnterResult> {
-    return this.request("draw:enter", { campaignId, drawId });
+  /** The current draw of a subscribed campaign, kept up to date by events and resyncs. */
+  draw(campaignId: string): DrawSnapshot | null {
+    return this.views.get(campaignId);
+  }
+
+  /** Enters a draw. Resolves once the server has stored the entry; resent by itself after a reconnect. */
+  async enter(campaignId: string, drawId: string): Promise<EnterResult> {
+    const r = await this.request("draw:enter", { campaignId, drawId });
+    this.views.entered(campaignId, drawId, r.intentId);
+    return r;
   }
 
   /** The campaign's published rules: tiers, exact odds, stock left, limits, sold-out policy. */
@@ -247,41 +259,37 @@ export class LiveDrawClient {
   }
 
   /**
-   * Spins once and resolves with the result the server decided (play the wheel's animation to it).
-   * Safe to retry with the same `idempotencyKey`: the server stores one intent per key. If the pushed
-   * result does not arrive (e.g. a reconnect), the result is fetched.
+   * Spins once and resolves with the result the server decided (play the animation to it). The
+   * same idempotency key is used for every automatic retry and resend, so it counts once.
    */
   async spin(campaignId: string, options: SpinOptions = {}): Promise<SpinResult> {
     const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
-    const deadline = Date.now() + (options.timeoutMs ?? 15_000);
-    let ack;
+    const deadline = this.opt.now() + (options.timeoutMs ?? 15_000);
+    let intentId: string;
     try {
-      ack = await this.request("spin", { campaignId, idempotencyKey });
+      intentId = (await this.request("spin", { campaignId, idempotencyKey })).intentId;
     } catch (err) {
       if (err instanceof LiveDrawError) err.idempotencyKey = idempotencyKey;
       throw err;
     }
-    const { intentId } = ack;
-    const pushed = this.spinResults.get(intentId);
-    if (pushed) {
-      this.spinResults.delete(intentId);
-      return pushed;
-    }
     let wait = options.pushWaitMs ?? 2000;
     try {
       for (;;) {
+        const pushed = this.spinResults.get(intentId);
+        if (pushed) {
+          this.spinResults.delete(intentId);
+          return pushed;
+        }
         const result = await new Promise<SpinResult | null>((resolve) => {
-          const timer = setTimeout(() => resolve(null), Math.max(0, Math.min(wait, deadline - Date.now())));
-          this.spinWaiters.set(intentId, (r) => {
-            clearTimeout(timer);
-            resolve(r);
-          });
+          const timer = setTimeout(() => resolve(null), Math.max(0, Math.min(wait, deadline - this.opt.now())));
+          this.spinWaiters.set(intentId, (r) => (clearTimeout(timer), resolve(r)));
         });
         if (result) return result;
+        if (this.stateValue === ClientState.Closed) throw clientError("E_CLOSED");
         const fetched = await this.request("spin:fetch", { campaignId, intentId });
         if (fetched) return fetched;
-        if (Date.now() >= deadline) {
-          const timeout = new LiveDrawError("E_TIMEOUT", `No result for spin ${intentId} yet; fetch it later with spinHistory().`);
+        if (this.opt.now() >= deadline) {
+          const timeout = clientError("E_TIMEOUT", `no result for spin ${intentId} yet; see spinHistory()`);
           timeout.idempotencyKey = idempotencyKey;
           throw timeout;
         }
@@ -297,9 +305,9 @@ export class LiveDrawClient {
     return this.request("spin:history", { campaignId, limit });
   }
 
-  /** Subscribes to a leaderboard: returns its top N now; `leaderboard:update` brings changes. */
+  /** Subscribes to a leaderboard: its top N now; `leaderboard:update` brings changes. */
   async subscribeLeaderboard(campaignId: string, board: LeaderboardId): Promise<LeaderboardTop> {
-    const key = `${campaignId}/${board}`;
+    const key = campaignId + "/" + board;
     if (!this.boards.has(key)) this.boards.set(key, { campaignId, board, version: -1 });
     const top = await this.request("leaderboard:subscribe", { campaignId, board });
     this.acceptBoard(top);
@@ -311,84 +319,70 @@ export class LiveDrawClient {
     return this.request("leaderboard:rank", { campaignId, board });
   }
 
-  /** Helps the friend who shared an invite (once per friend and campaign). */
+  /** Helps the friend who shared an invite (once per friend and campaign). Not resent after a lost connection. */
   assist(campaignId: string, inviterId: string): Promise<AssistResult> {
-    return this.request("assist", { campaignId, inviterId });
+    return this.request("assist", { campaignId, inviterId }, false);
   }
 
-  /** Joins a team for the campaign's team PK (final). */
+  /** Joins a team for the campaign's team PK (final). Not resent after a lost connection. */
   joinTeam(campaignId: string, teamId: string): Promise<{ teamId: string }> {
-    return this.request("team:join", { campaignId, teamId });
+    return this.request("team:join", { campaignId, teamId }, false);
   }
 
-  /** Measures the offset between this device's clock and the server's (best of `samples` round trips). */
-  async syncClock(samples = 3): Promise<number> {
-    let best: { rtt: number; offset: number } | undefined;
-    for (let i = 0; i < samples; i++) {
-      const sent = Date.now();
-      const r = await this.request("time:sync", { clientTime: sent });
-      const rtt = Date.now() - sent;
-      const offset = r.serverTime - (sent + rtt / 2);
-      if (!best || rtt < best.rtt) best = { rtt, offset };
-    }
-    this.clockOffsetMs = best?.offset ?? 0;
-    return this.clockOffsetMs;
+  // ------------------------------------------------------------------ clock
+
+  /** Estimates the server clock from `samples` round trips (lowest RTT wins); done on every connect. */
+  syncClock(samples = this.opt.clockSamples): Promise<number> {
+    this.clockRun ??= (async () => {
+      try {
+        const taken: ClockSample[] = [];
+        for (let i = 0; i < samples; i++) {
+          const sent = this.opt.now();
+          const r = await this.request("time:sync", { clientTime: sent });
+          taken.push({ sent, received: this.opt.now(), serverTime: r.serverTime });
+        }
+        const best = bestOffset(taken);
+        if (best) this.clockOffsetMs = best.offsetMs;
+        this.log("clock", best);
+        return this.clockOffsetMs;
+      } finally {
+        this.clockRun = null;
+      }
+    })();
+    return this.clockRun;
   }
 
-  /** The server's clock as best known: use it with a countdown's `deadline`. */
+  /** The server's clock as best known: compare with a countdown's `deadline`. */
   serverNow(): number {
-    return Date.now() + this.clockOffsetMs;
+    return this.opt.now() + this.clockOffsetMs;
   }
 
-  on<E extends keyof ClientEvents>(event: E, listener: Listener<E>): () => void {
+  /** Time left until a server-time deadline, in ms (never negative). */
+  remainingMs(deadline: number): number {
+    return Math.max(0, deadline - this.serverNow());
+  }
+
+  /** Calls `onTick(remainingMs)` every `intervalMs` until the deadline (last call with 0). Returns a stop function. */
+  countdown(deadline: number, onTick: (remainingMs: number) => void, intervalMs = 200): () => void {
+    const tick = () => {
+      const left = this.remainingMs(deadline);
+      onTick(left);
+      if (left === 0) stop();
+    };
+    const timer = setInterval(tick, intervalMs);
+    const stop = () => clearInterval(timer);
+    tick();
+    return stop;
+  }
+
+  // ------------------------------------------------------------------ events
+
+  /** Listens to an event; returns a function that removes the listener. */
+  on<E extends keyof ClientEvents>(event: E, listener: ClientEvents[E]): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener as (...args: unknown[]) => void);
-    return () => set.delete(listener as (...args: unknown[]) => void);
-  }
-
-  close(): void {
-    this.setState(ClientState.Closed, DISCONNECT_REASONS.CLIENT_CLOSED);
-    this.socket.disconnect();
-  }
-
-  private request<E extends keyof ClientToServerEvents>(
-    event: E,
-    payload: Parameters<ClientToServerEvents[E]>[0],
-  ): Promise<Parameters<ClientToServerEvents[E]>[1] extends (r: Ack<infer T>) => void ? T : never> {
-    return new Promise((resolve, reject) => {
-      // Typed at the call site (E); Socket.IO cannot follow a generic event name, hence the narrow view.
-      const withTimeout = this.socket.timeout(this.ackTimeoutMs) as unknown as {
-        emit(ev: string, p: unknown, cb: (err: Error | null, r: Ack<never>) => void): void;
-      };
-      withTimeout.emit(event, payload, (err, response) => {
-        if (err) return reject(new LiveDrawError("E_TIMEOUT", `No answer to ${event} within ${this.ackTimeoutMs} ms.`));
-        if (response.ok) return resolve(response.data);
-        const e = response.error;
-        reject(new LiveDrawError(e.code, e.message, e.retryAfterMs));
-      });
-    });
-  }
-
-  /** Keeps only boards newer than the last one seen (pushes and answers may cross). */
-  private acceptBoard(top: LeaderboardTop): boolean {
-    const b = this.boards.get(`${top.campaignId}/${top.board}`);
-    if (!b) return true;
-    if (top.version <= b.version) return false;
-    b.version = top.version;
-    return true;
-  }
-
-  private observeServerTime(serverTime: number): void {
-    if (this.clockOffsetMs === 0) this.clockOffsetMs = serverTime - Date.now();
-  }
-
-  private setState(newState: ClientState, reason?: string): void {
-    if (newState === this.stateValue) return;
-    const change: StateChange = reason === undefined ? { oldState: this.stateValue, newState } : { oldState: this.stateValue, newState, reason };
-    this.stateValue = newState;
-    this.log("state", change);
-    this.dispatch("state", change);
+    set.add(listener as (...args: never[]) => void);
+    return () => set.delete(listener as (...args: never[]) => void);
   }
 
   private dispatch<E extends keyof ClientEvents>(event: E, ...args: Parameters<ClientEvents[E]>): void {
@@ -396,14 +390,296 @@ export class LiveDrawClient {
     if (!set) return;
     for (const l of set) {
       try {
-        l(...args);
+        (l as (...a: unknown[]) => void)(...args);
       } catch (err) {
-        this.log(`listener for ${String(event)} threw`, err);
+        this.log(`listener for ${event} threw`, err);
       }
     }
   }
 
+  // ------------------------------------------------------------------ connection
+
+  private setState(newState: ClientState, reason: StateReason): void {
+    const oldState = this.stateValue;
+    if (oldState === newState) return;
+    if (!canTransition(oldState, newState)) {
+      this.log("refused transition", oldState, newState, reason);
+      return;
+    }
+    this.stateValue = newState;
+    this.log("state", oldState, "→", newState, reason);
+    if (newState === ClientState.Connected) this.settleReady(null);
+    if (newState === ClientState.Closed) this.settleReady(clientError("E_CLOSED"));
+    this.dispatch("state", { oldState, newState, reason });
+  }
+
+  private settleReady(err: LiveDrawError | null): void {
+    const waiters = this.readyWaiters;
+    this.readyWaiters = [];
+    for (const w of waiters) err ? w.reject(err) : w.resolve();
+  }
+
+  private open(): void {
+    const transport = this.options.transport ?? detectTransport();
+    if (!transport) {
+      this.setState(ClientState.Disconnected, STATE_REASONS.TRANSPORT_CLOSED);
+      this.settleReady(clientError("E_NO_TRANSPORT"));
+      return;
+    }
+    const id = ++this.tid;
+    const url = socketUrl(this.urls[this.urlIndex % this.urls.length]!, this.opt.path);
+    this.timers.handshake = setTimeout(() => this.lost(id, STATE_REASONS.HANDSHAKE_TIMEOUT), this.opt.connectTimeoutMs);
+    try {
+      this.sock = transport(url, {
+        onOpen: () => undefined, // engine.io speaks first
+        onMessage: (data) => {
+          if (id === this.tid) this.onFrame(id, data);
+        },
+        onClose: (code, reason) => {
+          this.log("socket closed", code, reason);
+          this.lost(id, STATE_REASONS.TRANSPORT_CLOSED);
+        },
+      });
+    } catch (err) {
+      this.log("transport failed", err);
+      setTimeout(() => this.lost(id, STATE_REASONS.TRANSPORT_CLOSED), 0);
+    }
+  }
+
+  private onFrame(id: number, frame: string): void {
+    const kind = frame[0];
+    if (kind === EIO.PING) {
+      this.sock?.send(EIO.PONG);
+      this.watchPing(id);
+    } else if (kind === EIO.OPEN) {
+      try {
+        const open = JSON.parse(frame.slice(1)) as { pingInterval?: number; pingTimeout?: number };
+        this.pingWindowMs = (open.pingInterval ?? 25_000) + (open.pingTimeout ?? 20_000);
+      } catch {
+        // keep the default window
+      }
+      this.watchPing(id);
+      const { token } = this.options;
+      Promise.resolve(typeof token === "function" ? token() : token)
+        .catch((err: unknown) => (this.log("token provider failed", err), ""))
+        .then((t) => {
+          if (id === this.tid) this.sock?.send(encode(SIO.CONNECT, { token: t, protocol: PROTOCOL_VERSION }));
+        });
+    } else if (kind === EIO.CLOSE) {
+      this.lost(id, STATE_REASONS.TRANSPORT_CLOSED);
+    } else if (kind === EIO.MESSAGE) {
+      const p = decode(frame.slice(1));
+      if (!p) return this.log("dropped frame", frame.slice(0, 80));
+      if (p.type === SIO.EVENT && Array.isArray(p.data)) this.onEvent(String(p.data[0]), p.data[1] as never);
+      else if (p.type === SIO.ACK && p.id !== undefined) this.onAck(p.id, Array.isArray(p.data) ? p.data[0] : undefined);
+      else if (p.type === SIO.CONNECT) this.onConnected();
+      else if (p.type === SIO.CONNECT_ERROR) this.onRefused(id, p.data as { message?: string; data?: { code?: string; message?: string } });
+      else if (p.type === SIO.DISCONNECT) this.lost(id, STATE_REASONS.SERVER_DISCONNECT);
+    }
+  }
+
+  private watchPing(id: number): void {
+    clearTimeout(this.timers.ping);
+    this.timers.ping = setTimeout(() => this.lost(id, STATE_REASONS.PING_TIMEOUT), this.pingWindowMs);
+  }
+
+  private onConnected(): void {
+    clearTimeout(this.timers.handshake);
+    this.attempt = 0;
+    const again = this.everConnected;
+    this.everConnected = true;
+    this.setState(ClientState.Connected, STATE_REASONS.CONNECTED);
+    void this.syncClock().catch((err: unknown) => this.log("clock sync failed", err));
+    const pending = new Set(this.outbox.filter((r) => r.event === "campaign:subscribe").map((r) => (r.payload as { campaignId: string }).campaignId));
+    for (const campaignId of this.subscriptions) {
+      if (pending.has(campaignId)) continue;
+      this.request("campaign:subscribe", { campaignId }).then(
+        (snapshot) => {
+          this.views.snapshot(snapshot, true);
+          this.dispatch("resync", snapshot);
+        },
+        (err: unknown) => this.log("resubscribe failed", err),
+      );
+    }
+    if (again) {
+      for (const b of this.boards.values()) {
+        this.request("leaderboard:subscribe", { campaignId: b.campaignId, board: b.board }).then(
+          (top) => {
+            if (this.acceptBoard(top)) this.dispatch("leaderboard:update", top);
+          },
+          (err: unknown) => this.log("leaderboard resubscribe failed", err),
+        );
+      }
+    }
+    const queued = this.outbox;
+    this.outbox = [];
+    for (const r of queued) this.send(r);
+    // Results pushed while away were lost with the socket: have waiting spins fetch theirs now.
+    for (const w of this.spinWaiters.values()) w(null);
+  }
+
+  private onRefused(id: number, packet: { message?: string; data?: { code?: string; message?: string } } | undefined): void {
+    const code = packet?.data?.code ?? "E_UNAUTHORIZED";
+    const message = packet?.data?.message ?? packet?.message ?? "refused";
+    if (!FINAL_REFUSALS.includes(code)) return this.lost(id, STATE_REASONS.TRANSPORT_CLOSED);
+    this.teardown();
+    const reason = code === "E_PROTOCOL_VERSION" ? STATE_REASONS.PROTOCOL_VERSION : STATE_REASONS.UNAUTHORIZED;
+    this.setState(ClientState.Disconnected, reason);
+    // A session that was connected before (its token expired) asks its provider again, backing off.
+    if (reason === STATE_REASONS.UNAUTHORIZED && typeof this.options.token === "function" && this.everConnected) {
+      this.scheduleReconnect();
+      return;
+    }
+    const err = new LiveDrawError(code as ErrorCode, message);
+    this.settleReady(err);
+    const queued = this.outbox;
+    this.outbox = [];
+    for (const r of queued) this.finish(r, err);
+  }
+
+  /** The socket `id` is gone (or must go): clean up, keep what can be resent, reconnect unless told not to. */
+  private lost(id: number, reason: StateReason): void {
+    if (id !== this.tid || this.stateValue === ClientState.Closed || this.stateValue === ClientState.Disconnected) return;
+    this.teardown();
+    this.requeueInflight();
+    if (!this.opt.reconnect) {
+      this.setState(ClientState.Disconnected, reason);
+      return;
+    }
+    this.setState(ClientState.Connecting, reason);
+    this.urlIndex++;
+    this.scheduleReconnect();
+  }
+
+  private scheduleReconnect(): void {
+    clearTimeout(this.timers.reconnect);
+    this.timers.reconnect = setTimeout(() => {
+      if (this.stateValue === ClientState.Closed) return;
+      if (this.stateValue === ClientState.Disconnected) this.setState(ClientState.Connecting, STATE_REASONS.RECONNECT);
+      if (this.stateValue === ClientState.Connecting) this.open();
+    }, backoff(this.attempt++, this.opt.minReconnectDelayMs, this.opt.maxReconnectDelayMs));
+  }
+
+  private teardown(): void {
+    this.tid++;
+    for (const t of Object.values(this.timers)) clearTimeout(t);
+    this.timers = {};
+    const sock = this.sock;
+    this.sock = null;
+    try {
+      sock?.close(1000, "client");
+    } catch {
+      // already gone
+    }
+  }
+
+  private requeueInflight(): void {
+    const inflight = [...this.inflight.values()];
+    this.inflight.clear();
+    for (const r of inflight) {
+      if (r.resend) this.outbox.push(r);
+      else this.finish(r, clientError("E_DISCONNECTED", r.event));
+    }
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  private request<E extends keyof ClientToServerEvents>(event: E, payload: Payload<E>, resend = true): Promise<Answer<E>> {
+    if (this.stateValue === ClientState.Closed) return Promise.reject(clientError("E_CLOSED"));
+    return new Promise((resolve, reject) => {
+      const r: Request = { event, payload, resend, tries: 0, done: false, resolve: resolve as (d: unknown) => void, reject };
+      const timer = setTimeout(() => this.finish(r, clientError("E_TIMEOUT", `${event}: no answer within ${this.opt.requestTimeoutMs} ms`)), this.opt.requestTimeoutMs);
+      r.resolve = (d) => (clearTimeout(timer), resolve(d as Answer<E>));
+      r.reject = (e) => (clearTimeout(timer), reject(e));
+      this.send(r);
+    });
+  }
+
+  private send(r: Request): void {
+    if (r.done) return;
+    if (this.stateValue !== ClientState.Connected || !this.sock) {
+      this.outbox.push(r);
+      return;
+    }
+    const id = this.nextAck++;
+    this.inflight.set(id, r);
+    this.sock.send(encode(SIO.EVENT, [r.event, r.payload], id));
+  }
+
+  private finish(r: Request, err: LiveDrawError | null, data?: unknown): void {
+    if (r.done) return;
+    r.done = true;
+    for (const [id, x] of this.inflight) if (x === r) this.inflight.delete(id);
+    this.outbox = this.outbox.filter((x) => x !== r);
+    err ? r.reject(err) : r.resolve(data);
+  }
+
+  private onAck(id: number, response: unknown): void {
+    const r = this.inflight.get(id);
+    if (!r) return;
+    this.inflight.delete(id);
+    const ack = response as Ack<unknown> | undefined;
+    if (ack?.ok === true) return this.finish(r, null, ack.data);
+    if (ack?.ok !== false) return this.finish(r, new LiveDrawError("E_INTERNAL", `${r.event}: malformed answer`));
+    const e = ack.error;
+    const retry = RETRY_ALWAYS.includes(e.code) || (r.resend && RETRY_IF_SAFE.includes(e.code));
+    if (retry && r.tries < this.opt.maxRetries) {
+      r.tries++;
+      const wait = (e.retryAfterMs ?? this.opt.minReconnectDelayMs) * (0.5 + Math.random());
+      this.log("retrying", r.event, e.code, Math.round(wait));
+      setTimeout(() => this.send(r), wait);
+      return;
+    }
+    this.finish(r, new LiveDrawError(e.code, e.message, e.retryAfterMs));
+  }
+
+  private onEvent(event: string, p: never): void {
+    const v = this.views;
+    switch (event) {
+      case "draw:countdown":
+        return v.countdown(p);
+      case "draw:tick":
+        return v.tick(p);
+      case "draw:closed":
+        return v.closed(p);
+      case "draw:reveal":
+        return v.reveal(p);
+      case "draw:redraw":
+        return v.redraw(p);
+      case "draw:done":
+        return v.done(p);
+      case "draw:cancelled":
+        return v.cancelled(p);
+      case "draw:result":
+        return v.result(p);
+      case "spin:result": {
+        const r = p as SpinResult;
+        const waiter = this.spinWaiters.get(r.intentId);
+        if (waiter) waiter(r);
+        else if (!this.spinResults.has(r.intentId)) {
+          this.spinResults.set(r.intentId, r);
+          if (this.spinResults.size > 1000) this.spinResults.delete(this.spinResults.keys().next().value as string);
+        }
+        return this.dispatch("spin:result", r);
+      }
+      case "leaderboard:update":
+        if (this.acceptBoard(p)) this.dispatch("leaderboard:update", p);
+        return;
+      default:
+        this.log("unknown event", event);
+    }
+  }
+
+  /** Keeps only boards newer than the last one seen (pushes and answers may cross). */
+  private acceptBoard(top: LeaderboardTop): boolean {
+    const b = this.boards.get(top.campaignId + "/" + top.board);
+    if (!b) return true;
+    if (top.version <= b.version) return false;
+    b.version = top.version;
+    return true;
+  }
+
   private log(...args: unknown[]): void {
-    if (this.options.debug) console.log("[livedraw]", ...args);
+    if (this.opt.debug && typeof console !== "undefined") console.log("[livedraw]", ...args);
   }
 }

@@ -33,6 +33,7 @@ export const ERRORS = {
   E_BUSY: { status: 503, message: "The server is busy; retry after `retryAfterMs`." },
   E_UNAVAILABLE: { status: 503, message: "The server cannot reach its data store right now; retry shortly." },
   E_SHUTTING_DOWN: { status: 503, message: "This node is shutting down; reconnect to another node." },
+  E_PROTOCOL_VERSION: { status: 400, message: "This client speaks a protocol version the server does not support; update the SDK." },
   E_INTERNAL: { status: 500, message: "Something went wrong on the server; it has been logged." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
