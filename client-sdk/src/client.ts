@@ -49,7 +49,7 @@ export interface LiveDrawClientOptions {
   maxReconnectDelayMs?: number;
   /** Automatic retries of a request refused with E_BUSY / E_RATE_LIMITED. @default 5 */
   maxRetries?: number;
-  /** Round trips per clock estimate (the lowest-RTT one is used). @default 8 */
+  /** Round trips per clock estimate (the lowest-RTT one is used). @default 10 */
   clockSamples?: number;
   /** This device's clock. @default Date.now */
   now?: () => number;
@@ -163,7 +163,7 @@ export class LiveDrawClient {
       minReconnectDelayMs: options.minReconnectDelayMs ?? 500,
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 20_000,
       maxRetries: options.maxRetries ?? 5,
-      clockSamples: options.clockSamples ?? 8,
+      clockSamples: options.clockSamples ?? 10,
       now: options.now ?? (() => Date.now()),
       debug: options.debug ?? false,
     };
