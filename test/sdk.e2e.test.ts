@@ -5,6 +5,7 @@
  * entry and still ends with every reveal and its own result — the same state as a player who never
  * left. Spins retried with one key resolve once.
  */
+import { io as rawIo } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientState, STATE_REASONS, type CampaignSnapshot, type DrawCountdown, type DrawResult, type DrawReveal, type PublishedRules, type StateChange } from "@livedraw/client-sdk";
 import { liveCampaign } from "./fixtures.js";
@@ -104,20 +105,15 @@ describe("client SDK against real nodes", () => {
   });
 
   it("refuses a handshake with an unsupported protocol version with E_PROTOCOL_VERSION", async () => {
-    const { default: WebSocket } = await import("ws");
-    const ws = new WebSocket(`${survivor.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    // The official client, so the refusal is seen exactly as any Socket.IO client would see it.
     const token = await tokens.sign({ sub: "old-client", role: "player" }, 60);
-    const refusal = await new Promise<string>((resolve, reject) => {
-      ws.on("message", (data) => {
-        const frame = String(data);
-        if (frame.startsWith("0")) ws.send(`40${JSON.stringify({ token, protocol: 99 })}`);
-        else if (frame.startsWith("44")) resolve(frame);
-      });
-      ws.on("error", reject);
-    });
-    ws.close();
-    const packet = JSON.parse(refusal.slice(2)) as { data: { code: string; message: string } };
-    expect(packet.data.code).toBe("E_PROTOCOL_VERSION");
-    expect(packet.data.message).toContain("protocol 99");
+    const socket = rawIo(survivor.url, { transports: ["websocket"], reconnection: false, auth: { token, protocol: 99 } });
+    h.defer(() => socket.close());
+    const refused = collect<Error & { data?: { code: string; message: string } }>("connect_error", 1, 10_000);
+    socket.on("connect_error", (err) => refused.add(err));
+    socket.on("connect", () => refused.add(Object.assign(new Error("connected"), { data: { code: "connected", message: "" } })));
+    const [err] = await refused.done;
+    expect(err!.data?.code).toBe("E_PROTOCOL_VERSION");
+    expect(err!.data?.message).toContain("protocol 99");
   });
 });

@@ -1,0 +1,60 @@
+// A browser page on the SDK: subscribe, count down on the server's clock, join, see reveals and your result.
+import { LiveDrawClient, STATE_REASONS } from "@livedraw/client-sdk";
+
+const $ = (id) => document.getElementById(id);
+let client;
+let drawId;
+let stop;
+
+$("setup").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  client?.close();
+  const campaignId = $("campaign").value;
+  client = new LiveDrawClient({ url: $("url").value, token: $("token").value });
+  client.on("state", (s) => ($("state").textContent = `${s.newState} (${s.reason})`));
+  client.on("draw:countdown", (c) => follow(c.drawId, c.title, c.deadline));
+  client.on("draw:reveal", (r) => {
+    for (const w of r.winners) {
+      const li = document.createElement("li");
+      li.textContent = `${r.tierName}: ${w.name}`; // names arrive masked
+      $("winners").append(li);
+    }
+  });
+  client.on("draw:result", (r) => ($("mine").textContent = r.won ? "You won!" : "Not this time."));
+  try {
+    await client.connect();
+    const { draw } = await client.subscribe(campaignId);
+    if (draw) follow(draw.drawId, draw.title, draw.deadline);
+  } catch (err) {
+    $("state").textContent = `${err.code}: ${err.message}`;
+    if (client.state !== "closed" && err.code !== "E_TIMEOUT") client.close();
+  }
+  $("join").onclick = async () => {
+    try {
+      await client.enter(campaignId, drawId);
+      $("join").textContent = "Entered ✓";
+      $("join").disabled = true;
+    } catch (err) {
+      $("mine").textContent = `${err.code}: ${err.message}`;
+    }
+  };
+});
+
+function follow(id, title, deadline) {
+  if (id === drawId) return;
+  drawId = id;
+  $("title").textContent = title;
+  $("winners").replaceChildren();
+  $("mine").textContent = "";
+  $("join").textContent = "Join the draw";
+  $("join").disabled = false;
+  stop?.();
+  stop = client.countdown(deadline, (ms) => ($("countdown").textContent = (ms / 1000).toFixed(1)), 100);
+}
+
+// Pause while the tab is hidden, as a mini-program does in the background.
+document.addEventListener("visibilitychange", () => {
+  if (!client || client.state === "closed") return;
+  if (document.hidden) client.pause();
+  else client.resume().catch(() => ($("state").textContent = STATE_REASONS.TRANSPORT_CLOSED));
+});

@@ -1,0 +1,48 @@
+// Join the campaign's live draw: countdown on the server's clock, reveals tier by tier, your result.
+const live = getApp().live;
+const CAMPAIGN = "demo"; // the demo's campaign
+
+Page({
+  data: { title: "Waiting for the host…", secondsLeft: 0, phase: "", entered: false, winners: [], mine: "" },
+
+  async onLoad() {
+    this.off = [
+      live.on("draw:countdown", (c) => this.follow(c.drawId, c.title, c.deadline)),
+      live.on("draw:tick", (t) => this.setData({ entrants: t.entrants })),
+      live.on("draw:closed", () => this.setData({ phase: "Entries closed — drawing…" })),
+      live.on("draw:reveal", (r) =>
+        this.setData({ winners: this.data.winners.concat(r.winners.map((w) => ({ key: r.tierId + w.intentId, text: r.tierName + "：" + w.name }))) }),
+      ),
+      live.on("draw:result", (r) => this.setData({ mine: r.won ? "🎉 You won!" : "Not this time" })),
+      live.on("state", (s) => this.setData({ connection: s.newState })),
+    ];
+    const { draw } = await live.subscribe(CAMPAIGN);
+    if (draw) this.follow(draw.drawId, draw.title, draw.deadline);
+  },
+
+  follow(drawId, title, deadline) {
+    if (this.drawId === drawId) return;
+    this.drawId = drawId;
+    this.setData({ title, winners: [], mine: "", entered: false, phase: "Open" });
+    if (this.stop) this.stop();
+    this.stop = live.countdown(deadline, (ms) => this.setData({ secondsLeft: Math.ceil(ms / 1000) }));
+  },
+
+  async join() {
+    try {
+      await live.enter(CAMPAIGN, this.drawId); // resolves once the entry is stored
+      this.setData({ entered: true });
+    } catch (err) {
+      wx.showToast({ title: err.code === "E_DRAW_CLOSED" ? "Entries are closed" : err.message, icon: "none" });
+    }
+  },
+
+  toWheel() {
+    wx.navigateTo({ url: "/pages/wheel/wheel" });
+  },
+
+  onUnload() {
+    this.off.forEach((off) => off());
+    if (this.stop) this.stop();
+  },
+});
