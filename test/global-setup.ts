@@ -12,5 +12,7 @@ export default function setup(): void {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
   const tsc = createRequire(import.meta.url).resolve("typescript/bin/tsc");
   execFileSync(process.execPath, [tsc, "-b", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  // The packages' own unit tests are outside their builds; type-check them too (no output).
+  for (const pkg of ["fairness", "client-sdk"]) execFileSync(process.execPath, [tsc, "-p", `${pkg}/tsconfig.test.json`], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, ["client-sdk/scripts/build.mjs"], { cwd: root, stdio: "inherit" });
 }
