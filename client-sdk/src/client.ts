@@ -266,11 +266,17 @@ export class LiveDrawClient {
     const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
     const deadline = this.opt.now() + (options.timeoutMs ?? 15_000);
     let intentId: string;
+    let duplicate: boolean;
     try {
-      intentId = (await this.request("spin", { campaignId, idempotencyKey })).intentId;
+      ({ intentId, duplicate } = await this.request("spin", { campaignId, idempotencyKey }));
     } catch (err) {
       if (err instanceof LiveDrawError) err.idempotencyKey = idempotencyKey;
       throw err;
+    }
+    // A key used before: its result was probably pushed long ago, so ask for it at once.
+    if (duplicate) {
+      const known = await this.request("spin:fetch", { campaignId, intentId });
+      if (known) return known;
     }
     let wait = options.pushWaitMs ?? 2000;
     try {
