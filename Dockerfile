@@ -26,7 +26,8 @@ COPY fairness/package.json fairness/
 COPY client-sdk/package.json client-sdk/
 RUN --mount=type=cache,target=/root/.npm npm ci --ignore-scripts
 COPY . .
-# tsconfig.json also compiles tests and benchmarks; they are not shipped.
+# tsconfig.json also compiles tests and benchmarks; they are not shipped. The build also bundles the
+# SDK and the pages (dist/public) with esbuild.
 RUN npm run build && rm -rf dist/test dist/bench
 
 # ---------- runtime: production dependencies, compiled code, runtime assets ----------
@@ -51,9 +52,9 @@ COPY --from=build /app/protocol/dist ./protocol/dist
 COPY --from=build /app/fairness/dist ./fairness/dist
 COPY --from=build /app/fairness/bin ./fairness/bin
 # Read at runtime from the project root, which core/assets.ts finds by walking up from dist/core
-# to the folder holding core/lua: /app/core/lua (Redis Lua scripts) and /app/server/public (control page).
+# to the folder holding core/lua: /app/core/lua (Redis Lua scripts). The console and the big screen
+# are static files built into dist/public (copied with dist above).
 COPY core/lua ./core/lua
-COPY server/public ./server/public
 COPY --chmod=0755 docker/entrypoint.sh ./docker/entrypoint.sh
 
 # Files stay root-owned (read-only to the app); the app runs as the image's unprivileged `node` user.

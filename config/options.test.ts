@@ -50,6 +50,41 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ LIVEDRAW_JWT_SECRET: SECRET }, { port: 70000 })).toThrow(/port/);
   });
 
+  it("validates host accounts without echoing them, and defaults to none", async () => {
+    const { hashPassword } = await import("../server/host-accounts.js");
+    expect(loadConfig({ LIVEDRAW_JWT_SECRET: SECRET }).hosts).toBe("");
+    const hash = await hashPassword("correct horse battery staple");
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[A-Za-z0-9+/]+=*\$[A-Za-z0-9+/]+=*$/);
+    expect(loadConfig({ LIVEDRAW_JWT_SECRET: SECRET, LIVEDRAW_HOSTS: `alice:${hash}, bob:${hash}` }).hosts).toContain("bob:");
+    for (const [bad, why] of [
+      [`alice:${hash},alice:${hash}`, /alice is listed twice/],
+      ["alice", /entry 1: must be hostId:hash/],
+      ["alice:plaintext-password", /entry 1 \(alice\): a hash must look like scrypt/],
+      [`bad id:${hash}`, /entry 1: the host id/],
+      [hash.replace("$32768$", "$1000$").replace(/^/, "alice:"), /power of 2/],
+    ] as const) {
+      let message = "";
+      try {
+        loadConfig({ LIVEDRAW_JWT_SECRET: SECRET, LIVEDRAW_HOSTS: bad });
+      } catch (err) {
+        message = (err as Error).message;
+      }
+      expect(message).toMatch(/LIVEDRAW_HOSTS \(hosts\)/);
+      expect(message).toMatch(why);
+      expect(message).not.toContain("plaintext-password");
+      expect(message).not.toContain(hash.split("$")[5]!);
+    }
+  });
+
+  it("reads the session lifetime and the join URL template", () => {
+    const config = loadConfig({ LIVEDRAW_JWT_SECRET: SECRET });
+    expect(config.hostSessionTtlSeconds).toBe(43_200);
+    expect(config.joinUrl).toBe("https://example.com/join?campaign={campaignId}");
+    expect(loadConfig({ LIVEDRAW_JWT_SECRET: SECRET, LIVEDRAW_JOIN_URL: "https://m.example.cn/j/{campaignId}" }).joinUrl).toBe("https://m.example.cn/j/{campaignId}");
+    expect(() => loadConfig({ LIVEDRAW_JWT_SECRET: SECRET, LIVEDRAW_JOIN_URL: "https://m.example.cn/j" })).toThrow(/LIVEDRAW_JOIN_URL \(joinUrl\): must contain \{campaignId\}/);
+    expect(() => loadConfig({ LIVEDRAW_JWT_SECRET: SECRET, LIVEDRAW_HOST_SESSION_TTL_SECONDS: "5" })).toThrow(/LIVEDRAW_HOST_SESSION_TTL_SECONDS/);
+  });
+
   it("lists every option with its environment variable", () => {
     const envs = describeOptions().map((o) => o.env);
     expect(envs).toContain("REDIS_URL");

@@ -6,9 +6,17 @@
  */
 import os from "node:os";
 import { z } from "zod";
+import { hostListProblem } from "../server/host-accounts.js";
 
 const bool = z.enum(["1", "0", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const hostListRefinement = (value: string, ctx: z.RefinementCtx) => {
+  const problem = hostListProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+};
+
+/** The placeholder join URL: a node using it logs a warning (set LIVEDRAW_JOIN_URL). */
+export const DEFAULT_JOIN_URL = "https://example.com/join?campaign={campaignId}";
 
 /** Every option: its environment variable, its schema (parsing the variable's text) and its default. */
 const SPEC = {
@@ -91,9 +99,31 @@ const SPEC = {
   drandAllowPastRounds: { env: "LIVEDRAW_DRAND_ALLOW_PAST_ROUNDS", schema: bool, default: false },
   /** Value of Access-Control-Allow-Origin on the HTTP API and Socket.IO handshake; empty disables CORS. @default "" */
   corsOrigin: { env: "LIVEDRAW_CORS_ORIGIN", schema: z.string(), default: "" },
+  /**
+   * Host accounts of the console: comma-separated `hostId:hash` entries, each hash made by
+   * `npm run host:hash` (scrypt, `scrypt$N$r$p$salt$hash`). Empty: no console sign-in, only Bearer
+   * host tokens work. Never echoed in error messages. @default ""
+   */
+  hosts: { env: "LIVEDRAW_HOSTS", schema: z.string().superRefine(hostListRefinement), default: "", sensitive: true },
+  /** Lifetime of a console session (the `ld_host` cookie), in seconds. @default 43200 (12 hours) */
+  hostSessionTtlSeconds: { env: "LIVEDRAW_HOST_SESSION_TTL_SECONDS", schema: int(60, 30 * 86_400), default: 43_200 },
+  /**
+   * Where players join a campaign (the big screen shows it as a QR code): an http(s) URL template in
+   * which `{campaignId}` is replaced. @default "https://example.com/join?campaign={campaignId}" (a placeholder)
+   */
+  joinUrl: {
+    env: "LIVEDRAW_JOIN_URL",
+    schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL without spaces").refine((v) => v.includes("{campaignId}"), "must contain {campaignId}"),
+    default: DEFAULT_JOIN_URL,
+  },
 } as const;
 
 type Spec = typeof SPEC;
+
+/** ` (got "<value>")` for a refused value, except for options whose values must not reach a log. */
+function got(spec: Spec[keyof Spec], value: unknown): string {
+  return "sensitive" in spec && spec.sensitive ? "" : ` (got ${JSON.stringify(value)})`;
+}
 export type Config = { readonly [K in keyof Spec]: z.output<Spec[K]["schema"]> };
 
 export class ConfigError extends Error {
@@ -118,7 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   for (const [name, spec] of Object.entries(SPEC) as [keyof Spec, Spec[keyof Spec]][]) {
     if (name in overrides) {
       const parsed = spec.schema.safeParse(String(overrides[name]));
-      if (!parsed.success) problems.push(`${name}: ${parsed.error.issues[0]?.message ?? "invalid"} (got ${JSON.stringify(overrides[name])})`);
+      if (!parsed.success) problems.push(`${name}: ${parsed.error.issues[0]?.message ?? "invalid"}${got(spec, overrides[name])}`);
       out[name] = overrides[name];
       continue;
     }
@@ -130,7 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     }
     const parsed = spec.schema.safeParse(raw);
     if (parsed.success) out[name] = parsed.data;
-    else problems.push(`${spec.env} (${name}): ${parsed.error.issues[0]?.message ?? "invalid"} (got ${JSON.stringify(raw)})`);
+    else problems.push(`${spec.env} (${name}): ${parsed.error.issues[0]?.message ?? "invalid"}${got(spec, raw)}`);
   }
   if (problems.length === 0 && Number(out.tierMinProbability) > Number(out.tierMaxProbability)) {
     problems.push(`LIVEDRAW_TIER_MIN_PROBABILITY (tierMinProbability) must not exceed LIVEDRAW_TIER_MAX_PROBABILITY (tierMaxProbability)`);

@@ -4,7 +4,7 @@ import path from "node:path";
 
 /**
  * The repository root, found from this module whether it runs from source (`core/`) or compiled
- * (`dist/core/`). Non-TypeScript assets (Lua scripts, the control page) are read from the source tree.
+ * (`dist/core/`). Lua scripts are read from the source tree; the pages from dist/public (built by server/pages/build.mjs).
  */
 export function projectRoot(): string {
   let dir = path.dirname(fileURLToPath(import.meta.url));

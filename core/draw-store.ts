@@ -84,6 +84,16 @@ export interface OpenSpec extends DrawDefinition {
   algorithm: string;
 }
 
+/** One row of `GET /v1/campaigns/:campaignId/draws`. */
+export interface DrawSummary {
+  drawId: string;
+  title: string;
+  phase: DrawPhase;
+  openedAt: number;
+  deadline: number;
+  entrants: number;
+}
+
 export type CloseOutcome = { status: "closed" } | { status: "already"; phase: string } | { status: "early"; remainingMs: number };
 
 export class DrawStore {
@@ -119,6 +129,33 @@ export class DrawStore {
     const { code, rest } = scriptReply(raw);
     await this.redis.zrem(openDrawsIndexKey, openDrawsMember(campaignId, drawId));
     return code === ScriptStatus.OK ? { status: "closed" } : { status: "already", phase: String(rest[0]) };
+  }
+
+  /**
+   * A host's early close: an open draw's deadline moves to now (Lua, atomic with the phase check),
+   * so no entry is accepted from here on. E_DRAW_STATE unless open. The close job does the rest.
+   */
+  async closeEarly(campaignId: string, drawId: string): Promise<{ deadline: number; previousDeadline: number }> {
+    const { rest } = scriptReply(await this.redis.ld1_closeEarly(drawKeys(campaignId, drawId).state));
+    const deadline = Number(rest[0]);
+    // Advisory tick index (score = deadline), only if the draw is still listed there.
+    await this.redis.zadd(openDrawsIndexKey, "XX", deadline, openDrawsMember(campaignId, drawId));
+    return { deadline, previousDeadline: Number(rest[1]) };
+  }
+
+  /**
+   * The campaign's draws, newest first, at most `limit`. Draws whose keys expired after retention
+   * (the draws set keeps every id ever used) are left out.
+   */
+  async listDraws(campaignId: string, limit: number): Promise<DrawSummary[]> {
+    const ids = await this.redis.zrevrange(campaignKeys(campaignId).draws, 0, limit * 2 - 1);
+    const rows = await Promise.all(ids.map((id) => this.redis.hmget(drawKeys(campaignId, id).state, "phase", "title", "openedAt", "deadline", "entrants")));
+    const out: DrawSummary[] = [];
+    rows.forEach(([phase, title, openedAt, deadline, entrants], i) => {
+      if (!phase || out.length >= limit) return;
+      out.push({ drawId: ids[i]!, title: title ?? "", phase: phase as DrawPhase, openedAt: Number(openedAt), deadline: Number(deadline), entrants: Number(entrants ?? 0) });
+    });
+    return out;
   }
 
   /** The final entries of a closed draw, in stream order. */

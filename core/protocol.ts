@@ -23,7 +23,8 @@ export interface SpinResultBatch {
   results: [string, SpinResult][];
 }
 
-export type Role = "player" | "host";
+/** `viewer`: an anonymous, read-only socket (the venue's big screen), see server/sockets.ts. */
+export type Role = "player" | "host" | "viewer";
 
 /** What the server keeps on each socket after authentication. */
 export interface SocketData {
@@ -31,6 +32,8 @@ export interface SocketData {
   /** Masked display name, computed once at connection. */
   maskedName: string;
   role: Role;
+  /** Hosts signed in with the console's session cookie: the session's reference, so signing out disconnects them. */
+  hostSession?: string;
 }
 
 /** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */
@@ -38,4 +41,6 @@ export const rooms = {
   campaign: (campaignId: string) => `campaign:${campaignId}`,
   player: (playerId: string) => `player:${playerId}`,
   leaderboard: (campaignId: string, board: LeaderboardId) => `lb:${campaignId}:${board}`,
+  /** Every socket of one host console session (disconnected together at sign-out). */
+  hostSession: (sessionRef: string) => `host-session:${sessionRef}`,
 } as const;

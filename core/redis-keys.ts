@@ -102,6 +102,18 @@ export function parseOpenDrawsMember(member: string): { campaignId: string; draw
   return { campaignId, drawId };
 }
 
+/**
+ * String: one console session (JSON `{ hostId, csrfToken, expiresAt }`, with the session's TTL),
+ * keyed by the SHA-256 (hex) of the cookie's value, so the store never holds a usable cookie.
+ */
+export function hostSessionKey(sessionHash: string): string {
+  if (!/^[0-9a-f]{64}$/.test(sessionHash)) throw new Error("a host session key needs a 64-hex-digit hash");
+  return `${KEY_PREFIX}:host-session:${sessionHash}`;
+}
+
+/** rate-limiter-flexible key prefixes (it appends `:<key>`): failed console sign-ins per host id and per client address. */
+export const hostSignInLimitPrefix = { account: `${KEY_PREFIX}:sign-in-fail:host`, address: `${KEY_PREFIX}:sign-in-fail:addr` } as const;
+
 /** BullMQ prefix; braces make every queue key share one cluster slot. */
 export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
 export const QUEUE_NAME = "draws";

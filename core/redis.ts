@@ -17,6 +17,7 @@ declare module "ioredis" {
     ld1_openDraw(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_enterDraw(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_closeDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_closeEarly(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_setDrawn(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_revealTier(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_redrawWinner(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;

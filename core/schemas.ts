@@ -77,6 +77,8 @@ export const revealSchema = z.strictObject({ tierId: idSchema.optional() });
 export const redrawSchema = z.strictObject({ tierId: idSchema, replaces: z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a winner's intent id") });
 /** Body of `POST …/draws/:drawId/cancel`. */
 export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).default("cancelled by the host") });
+/** Body of `POST …/draws/:drawId/close` (early close): empty. */
+export const closeSchema = z.strictObject({});
 export type StartDrawBody = z.infer<typeof startDrawSchema>;
 
 /** Body of `POST /dev/token` (only when dev tokens are enabled). */
@@ -86,6 +88,9 @@ export const devTokenSchema = z.strictObject({
   name: z.string().trim().min(1).max(64).optional(),
   ttlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
 });
+
+/** Body of `POST /v1/host/session`: a console sign-in (accounts in LIVEDRAW_HOSTS). */
+export const hostSignInSchema = z.strictObject({ hostId: idSchema, password: z.string().min(1).max(1024) });
 
 /** Claims carried by player and host tokens (HS256 JWT). */
 export const tokenClaimsSchema = z.object({

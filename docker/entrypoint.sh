@@ -8,7 +8,7 @@
 # SIGTERM directly (from tini, PID 1) and drains gracefully (see core/run-role.ts).
 set -eu
 
-# The project root (holds dist/, core/lua/, server/public/): the parent of this script's folder.
+# The project root (holds dist/ — with dist/public, the pages — and core/lua/): the parent of this script's folder.
 cd "$(dirname "$0")/.."
 
 usage() {

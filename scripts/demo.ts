@@ -6,7 +6,8 @@
  *
  * Environment: DEMO_PLAYERS (default 200), DEMO_INTERVAL_MS (20000), DEMO_WINDOW_MS (8000),
  * DEMO_WINNERS (3 lucky-prize winners, plus 1 grand prize), DEMO_PORT (first node's port, default 3001; the second uses the next free one),
- * REDIS_URL (used if it answers).
+ * DEMO_BIND (interface the nodes listen on, default 127.0.0.1), REDIS_URL (used if it answers).
+ * A host account `demo-host` with a fresh random password is created for the console; both are printed.
  */
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
@@ -17,6 +18,7 @@ import { LiveDrawClient, webSocketTransport } from "@livedraw/client-sdk";
 import { verifyBundle } from "@livedraw/fairness";
 import type { DrawCountdown, DrawDone, DrawReveal } from "@livedraw/protocol";
 import { projectRoot } from "../core/assets.js";
+import { hashPassword } from "../server/host-accounts.js";
 import { RedisUnavailableError, ensureRedis, freePort, type RunningRedis } from "./redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "./spawn-role.js";
 
@@ -25,6 +27,8 @@ const INTERVAL_MS = intEnv("DEMO_INTERVAL_MS", 20_000);
 const WINDOW_MS = intEnv("DEMO_WINDOW_MS", 8_000);
 const WINNERS = intEnv("DEMO_WINNERS", 3);
 const CAMPAIGN = "demo";
+const BIND = process.env.DEMO_BIND || "127.0.0.1";
+const HOST_ID = "demo-host";
 
 function intEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -43,7 +47,7 @@ function portIsFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const srv = createServer();
     srv.once("error", () => resolve(false));
-    srv.listen(port, "0.0.0.0", () => srv.close(() => resolve(true)));
+    srv.listen(port, BIND, () => srv.close(() => resolve(true)));
   });
 }
 
@@ -89,7 +93,11 @@ async function main(): Promise<void> {
   const logDir = path.join(projectRoot(), ".data", "demo-logs");
   mkdirSync(logDir, { recursive: true });
   const secret = randomBytes(32).toString("hex");
+  // The console's sign-in: a local account with a fresh password every run (printed below).
+  const hostPassword = randomBytes(9).toString("base64url");
   const baseEnv = {
+    LIVEDRAW_HOST: BIND,
+    LIVEDRAW_HOSTS: `${HOST_ID}:${await hashPassword(hostPassword)}`,
     REDIS_URL: redis.url,
     LIVEDRAW_JWT_SECRET: secret,
     LIVEDRAW_DEV_TOKENS: "1",
@@ -123,7 +131,9 @@ async function main(): Promise<void> {
   track(await startWorkerProcess(opts("worker", {})), "worker");
   const health = (await (await fetch(`${nodeA.url}/healthz`)).json()) as { engine: string };
   say(`socket nodes on :${nodeA.port} and :${nodeB.port} (engine: ${health.engine}), one worker; logs in ${path.relative(process.cwd(), logDir)}/`);
-  say(`control page: http://localhost:${nodeA.port}/control  (campaign "${CAMPAIGN}"; "Get a dev token" works in the demo)`);
+  const origin = `http://${BIND === "0.0.0.0" ? "localhost" : BIND}:${nodeA.port}`;
+  say(`host console: ${origin}/control?campaign=${CAMPAIGN}  — sign in as "${HOST_ID}" with password "${hostPassword}" (this run only)`);
+  say(`big screen:   ${origin}/screen/${CAMPAIGN}  (no sign-in; for the projector)`);
 
   // The audience: players spread over both nodes, each entering a little after the countdown starts.
   const devToken = async (url: string, body: object) => {

@@ -14,6 +14,7 @@ import type { Logger } from "../core/logger.js";
 import type { ClientToServerEvents, InterServerEvents, ServerToClientEvents, SocketData } from "../core/protocol.js";
 import type { TokenService } from "./auth.js";
 import type { CampaignExistence } from "./campaign-exists.js";
+import type { HostAuth } from "./host-session.js";
 import type { Metrics } from "./metrics.js";
 import type { SpinTrigger } from "./spin-trigger.js";
 
@@ -37,6 +38,8 @@ export interface NodeContext {
   shedder: LoadShedder;
   io: IoServer;
   tokens: TokenService;
+  /** Host requests: Bearer host tokens or console sessions (cookie + CSRF token). */
+  hostAuth: HostAuth;
   metrics: Metrics;
   engine: "uws" | "ws";
   engineReason: string;

@@ -34,3 +34,14 @@ export function pathId(value: string | undefined, name: string): string {
   return parsed.data;
 }
 
+
+/** The client's address: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer. */
+export function clientIp(req: HttpRequest, trustProxy: boolean): string {
+  const forwarded = req.headers["x-forwarded-for"];
+  return trustProxy && forwarded ? forwarded.split(",")[0]!.trim() : req.ip;
+}
+
+/** Whether the request reached us over TLS (the nodes speak plain HTTP: only a trusted proxy's `X-Forwarded-Proto: https` says so). */
+export function overTls(req: HttpRequest, trustProxy: boolean): boolean {
+  return trustProxy && (req.headers["x-forwarded-proto"] ?? "").split(",")[0]!.trim().toLowerCase() === "https";
+}

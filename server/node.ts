@@ -19,12 +19,15 @@ import type { Logger } from "../core/logger.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
 import { createRedis, waitReady } from "../core/redis.js";
 import { TokenService } from "./auth.js";
+import { DEFAULT_JOIN_URL } from "../config/options.js";
+import { HostAccounts } from "./host-accounts.js";
+import { HostAuth } from "./host-session.js";
 import type { IoServer, NodeContext } from "./context.js";
 import { createNodeHttpServer } from "./http-node.js";
 import { mountOnUws } from "./http-uws.js";
 import { createMetrics } from "./metrics.js";
 import { createRoutes } from "./routes.js";
-import { registerSocketHandlers } from "./sockets.js";
+import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
 import { SpinTrigger } from "./spin-trigger.js";
 import { startLeaderboardPusher } from "./leaderboard-pusher.js";
 import { CampaignExistence } from "./campaign-exists.js";
@@ -71,6 +74,9 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   metrics.engine.set(1);
   const spins = new SpinStore(redis);
   const store = new DrawStore(redis);
+  const tokens = new TokenService(config.jwtSecret);
+  const hostAccounts = new HostAccounts(config.hosts);
+  if (config.joinUrl === DEFAULT_JOIN_URL) log.warn({ joinUrl: config.joinUrl }, "LIVEDRAW_JOIN_URL is not set: the big screen's QR code points at a placeholder");
   const ctx: NodeContext = {
     config,
     log,
@@ -86,7 +92,8 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     clock,
     queue,
     io,
-    tokens: new TokenService(config.jwtSecret),
+    tokens,
+    hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy }),
     metrics,
     engine: selection.engine,
     engineReason: selection.reason,
@@ -105,6 +112,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     const uws = selection.uws;
     const app = uws.App();
     io.attachApp(app);
+    secureEngineHeaders(io);
     mountOnUws(app, routes, config.maxPayloadBytes, onHttpError);
     const listenSocket = await new Promise<unknown>((resolve, reject) => {
       app.listen(config.host, config.port, (token) => (token ? resolve(token) : reject(new Error(`cannot listen on ${config.host}:${config.port}`))));
@@ -114,6 +122,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   } else {
     const http: HttpServer = createNodeHttpServer(routes, config.maxPayloadBytes, onHttpError);
     io.attach(http);
+    secureEngineHeaders(io);
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);
       http.listen(config.port, config.host, () => resolve());
@@ -123,7 +132,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   }
   const stopTicker = startTicker(ctx);
   const stopPusher = startLeaderboardPusher(ctx);
-  log.info({ port, host: config.host, engine: selection.engine }, "listening");
+  log.info({ port, host: config.host, engine: selection.engine, hostAccounts: hostAccounts.size }, "listening");
 
   let closing: Promise<void> | undefined;
   const close = () =>

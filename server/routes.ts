@@ -3,7 +3,10 @@
  *   GET  /healthz                               liveness, engine in use
  *   GET  /readyz                                Redis reachable and not draining
  *   GET  /metrics                               Prometheus
- *   GET  /control                               the host control page
+ *   pages: /control and / (console), /screen/:campaignId (big screen), /assets/<file>: pages-serve.ts
+ *   POST /v1/host/session                       console sign-in: session cookie + CSRF token
+ *   GET  /v1/host/session                       the current session (its CSRF token again)
+ *   DELETE /v1/host/session                     sign out
  *   /v1/campaigns/:campaignId/draws/…           live draws: see routes-draws.ts
  *   POST /v1/campaigns                          host: create an instant-win campaign
  *   PUT  /v1/campaigns/:campaignId              host: replace it (only before it goes live)
@@ -13,28 +16,42 @@
  *   GET  /v1/campaigns/:campaignId/rules        public: published rules, odds and stock
  *   GET  /v1/campaigns/:campaignId/stats        host: stock accounting and spin counts
  *   GET  /v1/campaigns/:campaignId/audit        public: the hash-chained audit log
+ *   GET  /v1/campaigns/:campaignId/join         public: the URL players join by (the big screen's QR code)
  *   POST /dev/token                             dev only: issue a token (LIVEDRAW_DEV_TOKENS)
+ * Host endpoints take `Authorization: Bearer <host token>` or the session cookie (with
+ * `X-CSRF-Token` when they change something); see server/host-session.ts. Every response carries
+ * the security headers below.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import type { z } from "zod";
-import { projectRoot } from "../core/assets.js";
-import { AppError, toAppError } from "../core/errors.js";
-import { addInventorySchema, awardPointsSchema, describeIssues, devTokenSchema, grantTicketsSchema, idSchema, startDrawSchema } from "../core/schemas.js";
-import type { NodeContext } from "./context.js";
-import { errorResponse, json, type HttpHandler, type HttpRequest, type HttpResponse } from "./http-types.js";
 import { RateLimiterMemory } from "rate-limiter-flexible";
-import { idempotencyKey, parseBody, parseJson, pathId } from "./http-body.js";
+import { AppError, toAppError } from "../core/errors.js";
+import { addInventorySchema, awardPointsSchema, devTokenSchema, grantTicketsSchema, hostSignInSchema } from "../core/schemas.js";
+import type { NodeContext } from "./context.js";
+import { recordHostAction } from "./host-audit.js";
+import type { HostSession } from "./host-session.js";
+import { clientIp, idempotencyKey, parseBody, parseJson, pathId } from "./http-body.js";
+import { errorResponse, json, type HttpHandler, type HttpRequest, type HttpResponse } from "./http-types.js";
+import { createPages } from "./pages-serve.js";
 import { consume } from "./rate-limit.js";
 import { drawRoutes } from "./routes-draws.js";
+import { rooms } from "../core/protocol.js";
+
+/** On every HTTP response, the API's as well as the pages'. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({ "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" });
+
+const sessionBody = (s: HostSession) => ({ hostId: s.hostId, csrfToken: s.csrfToken, expiresAt: s.expiresAt });
+
+/** The join URL of a campaign, from the LIVEDRAW_JOIN_URL template. */
+export function joinUrl(template: string, campaignId: string): string {
+  return template.split("{campaignId}").join(encodeURIComponent(campaignId));
+}
 
 export function createRoutes(ctx: NodeContext): HttpHandler {
-  const controlPage = readFileSync(path.join(projectRoot(), "server", "public", "control.html"));
+  const pages = createPages();
   const cors: Record<string, string> = ctx.config.corsOrigin
     ? {
         "access-control-allow-origin": ctx.config.corsOrigin,
-        "access-control-allow-headers": "authorization, content-type, idempotency-key",
-        "access-control-allow-methods": "GET, POST, PUT, OPTIONS",
+        "access-control-allow-headers": "authorization, content-type, idempotency-key, x-csrf-token",
+        "access-control-allow-methods": "GET, POST, PUT, DELETE, OPTIONS",
       }
     : {};
 
@@ -68,8 +85,24 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
     if (method === "GET" && req.path === "/metrics") {
       return { status: 200, headers: { "content-type": ctx.metrics.registry.contentType }, body: await ctx.metrics.registry.metrics() };
     }
-    if (method === "GET" && (req.path === "/control" || req.path === "/")) {
-      return { status: 200, headers: { "content-type": "text/html; charset=utf-8" }, body: controlPage };
+    if (method === "GET") {
+      const page = await pages(req);
+      if (page) return page;
+    }
+    if (method === "POST" && req.path === "/v1/host/session") {
+      const body = parseBody(hostSignInSchema, req);
+      const { session, cookie } = await ctx.hostAuth.signIn(req, body.hostId, body.password);
+      ctx.log.info({ host: session.hostId }, "host signed in");
+      return json(200, sessionBody(session), { "set-cookie": ctx.hostAuth.setCookie(req, cookie), "cache-control": "no-store" });
+    }
+    if (method === "GET" && req.path === "/v1/host/session") {
+      return json(200, sessionBody(await ctx.hostAuth.requireSession(req)), { "cache-control": "no-store" });
+    }
+    if (method === "DELETE" && req.path === "/v1/host/session") {
+      const ref = await ctx.hostAuth.signOut(req);
+      // The session's console sockets, on every node (the Redis adapter carries it).
+      ctx.io.in(rooms.hostSession(ref)).disconnectSockets(true);
+      return { status: 204, headers: { "set-cookie": ctx.hostAuth.setCookie(req, null), "cache-control": "no-store" }, body: "" };
     }
     if (method === "POST" && req.path === "/dev/token") {
       if (!ctx.config.devTokens) return errorResponse("E_NOT_FOUND", "Dev tokens are disabled (set LIVEDRAW_DEV_TOKENS=1 for local use).");
@@ -83,45 +116,54 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       maxTotalProbability: ctx.config.maxTotalProbability,
     };
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 2 && method === "POST") {
-      await ctx.tokens.requireHost(req.headers.authorization);
+      const who = await ctx.hostAuth.require(req, true);
       const stored = await ctx.spins.save("create", parseJson(req), policy);
+      await recordHostAction(ctx, stored.campaignId, who, "create-campaign");
       return json(201, await ctx.spins.rules(stored.campaignId, ctx.clock.now()));
     }
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 3 && method === "PUT") {
-      await ctx.tokens.requireHost(req.headers.authorization);
+      const who = await ctx.hostAuth.require(req, true);
       const campaignId = pathId(parts[2], "campaignId");
       const body = parseJson(req);
       if (typeof body === "object" && body !== null && (body as { campaignId?: unknown }).campaignId !== campaignId) {
         throw new AppError("E_BAD_REQUEST", "campaignId: must match the campaign in the path");
       }
       await ctx.spins.save("replace", body, policy);
+      await recordHostAction(ctx, campaignId, who, "update-campaign");
       return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
     }
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 4 && parts[3] !== "draws") {
       const campaignId = pathId(parts[2], "campaignId");
       if (method === "GET" && parts[3] === "rules") return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
       if (method === "GET" && parts[3] === "audit") return json(200, { campaignId, records: await ctx.store.audit(campaignId) });
+      if (method === "GET" && parts[3] === "join") return json(200, { campaignId, joinUrl: joinUrl(ctx.config.joinUrl, campaignId) });
       if (method === "GET" && parts[3] === "stats") {
-        await ctx.tokens.requireHost(req.headers.authorization);
+        await ctx.hostAuth.require(req, false);
         return json(200, await ctx.spins.stats(campaignId));
       }
       if (method === "POST" && parts[3] === "inventory") {
-        await ctx.tokens.requireHost(req.headers.authorization);
+        const who = await ctx.hostAuth.require(req, true);
         const body = parseBody(addInventorySchema, req);
-        const remaining = await ctx.spins.addInventory(campaignId, body.tierId, body.add, idempotencyKey(req));
+        const key = idempotencyKey(req);
+        const remaining = await ctx.spins.addInventory(campaignId, body.tierId, body.add, key);
+        await recordHostAction(ctx, campaignId, who, "add-inventory", { tierId: body.tierId, add: body.add }, key);
         return json(200, { campaignId, tierId: body.tierId, remaining });
       }
       if (method === "POST" && parts[3] === "points") {
-        await ctx.tokens.requireHost(req.headers.authorization);
+        const who = await ctx.hostAuth.require(req, true);
         const body = parseBody(awardPointsSchema, req);
         await ctx.campaigns.require(campaignId);
-        const score = await ctx.leaderboards.awardPoints(campaignId, body.playerId, body.points, idempotencyKey(req));
+        const key = idempotencyKey(req);
+        const score = await ctx.leaderboards.awardPoints(campaignId, body.playerId, body.points, key);
+        await recordHostAction(ctx, campaignId, who, "award-points", { playerId: body.playerId, points: body.points }, key);
         return json(200, { campaignId, playerId: body.playerId, score });
       }
       if (method === "POST" && parts[3] === "tickets") {
-        await ctx.tokens.requireHost(req.headers.authorization);
+        const who = await ctx.hostAuth.require(req, true);
         const body = parseBody(grantTicketsSchema, req);
-        const tickets = await ctx.spins.grantTickets(campaignId, body.playerId, body.tickets, idempotencyKey(req));
+        const key = idempotencyKey(req);
+        const tickets = await ctx.spins.grantTickets(campaignId, body.playerId, body.tickets, key);
+        await recordHostAction(ctx, campaignId, who, "grant-tickets", { playerId: body.playerId, tickets: body.tickets }, key);
         return json(200, { campaignId, playerId: body.playerId, tickets });
       }
     }
@@ -134,14 +176,12 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
 
   const limiter = new RateLimiterMemory({ points: ctx.config.httpRequestsPerSecondPerIp, duration: 1 });
   const probes = new Set(["/healthz", "/readyz", "/metrics"]);
-  const clientIp = (req: HttpRequest) =>
-    ctx.config.trustProxy && req.headers["x-forwarded-for"] ? req.headers["x-forwarded-for"].split(",")[0]!.trim() : req.ip;
 
   return async (req) => {
     let out: HttpResponse;
     try {
       // Public endpoints (proofs, audit logs) do real work per request: bound it per client address.
-      if (!probes.has(req.path)) await consume(limiter, `ip:${clientIp(req)}`);
+      if (!probes.has(req.path)) await consume(limiter, `ip:${clientIp(req, ctx.config.trustProxy)}`);
       out = await route(req);
     } catch (err) {
       const appErr = toAppError(err);
@@ -150,6 +190,6 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       out = errorResponse(appErr.code, appErr.message, appErr.retryAfterMs);
       if (appErr.retryAfterMs !== undefined) out.headers = { ...out.headers, "retry-after": String(Math.ceil(appErr.retryAfterMs / 1000)) };
     }
-    return { ...out, headers: { ...cors, ...out.headers } };
+    return { ...out, headers: { ...SECURITY_HEADERS, ...cors, ...out.headers } };
   };
 }

@@ -10,6 +10,8 @@ import type { NodeContext } from "./context.js";
 
 /** Index entries this long past their deadline are pruned (their draw was revealed or abandoned). */
 const STALE_AFTER_MS = 3_600_000;
+/** Masked names of the latest entrants sent with each tick (the big screen's sign-in wall). */
+const RECENT_ENTRANTS = 12;
 
 export function startTicker(ctx: NodeContext): () => void {
   let running = false;
@@ -26,7 +28,15 @@ export function startTicker(ctx: NodeContext): () => void {
         const room = rooms.campaign(draw.campaignId);
         if (!localRooms.get(room)?.size) continue;
         const deadline = Number(members[i + 1]);
-        const entrants = Number((await ctx.redis.hget(drawKeys(draw.campaignId, draw.drawId).state, "entrants")) ?? 0);
+        const keys = drawKeys(draw.campaignId, draw.drawId);
+        const [entrantsRaw, latest] = await Promise.all([ctx.redis.hget(keys.state, "entrants"), ctx.redis.xrevrange(keys.intents, "+", "-", "COUNT", RECENT_ENTRANTS)]);
+        const entrants = Number(entrantsRaw ?? 0);
+        // Stream entries hold the masked name (never the raw one): field "name".
+        const recentEntrants: string[] = [];
+        for (const [, fields] of latest) {
+          const at = fields.indexOf("name");
+          if (at >= 0 && at % 2 === 0 && fields[at + 1]) recentEntrants.push(fields[at + 1]!);
+        }
         const serverTime = ctx.clock.now();
         ctx.io.local.to(room).emit("draw:tick", {
           campaignId: draw.campaignId,
@@ -35,6 +45,7 @@ export function startTicker(ctx: NodeContext): () => void {
           serverTime,
           remainingMs: Math.max(0, deadline - serverTime),
           entrants,
+          recentEntrants,
         });
       }
       await ctx.redis.zremrangebyscore(openDrawsIndexKey, "-inf", now - STALE_AFTER_MS);

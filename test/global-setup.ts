@@ -4,6 +4,8 @@
  * compiled processes, and the SDK tests load the bundles the SDK ships.
  */
 import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { findChromium } from "./chromium.js";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,5 +16,28 @@ export default function setup(): void {
   execFileSync(process.execPath, [tsc, "-b", "tsconfig.json"], { cwd: root, stdio: "inherit" });
   // The packages' own unit tests are outside their builds; type-check them too (no output).
   for (const pkg of ["fairness", "client-sdk"]) execFileSync(process.execPath, [tsc, "-p", `${pkg}/tsconfig.test.json`], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, [tsc, "-p", "server/pages/tsconfig.json"], { cwd: root, stdio: "inherit" });
   execFileSync(process.execPath, ["client-sdk/scripts/build.mjs"], { cwd: root, stdio: "inherit" });
+  execFileSync(process.execPath, ["server/pages/build.mjs"], { cwd: root, stdio: "inherit" });
+  ensureChromium();
+}
+
+/**
+ * Browser tests drive Debian's `chromium` with playwright-core (never a downloaded browser). If it is
+ * missing and we are root with apt, install it; otherwise the browser tests skip and say why.
+ */
+function ensureChromium(): void {
+  if (findChromium()) return;
+  if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return;
+  console.log("browser tests: installing Debian's chromium (apt-get install -y chromium)…");
+  try {
+    execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+  } catch {
+    try {
+      execFileSync("apt-get", ["update", "-qq"], { stdio: "inherit" });
+      execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    } catch (err) {
+      console.log(`browser tests: could not install chromium (${(err as Error).message}); they will be skipped`);
+    }
+  }
 }

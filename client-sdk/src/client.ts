@@ -32,8 +32,13 @@ import { EIO, SIO, decode, encode, socketUrl } from "./wire.js";
 export interface LiveDrawClientOptions {
   /** Socket node or load balancer, e.g. `https://draw.example.com`; several are tried in turn. */
   url: string | string[];
-  /** Player token, or a function returning a fresh one: called on every (re)connection. */
-  token: string | (() => string | Promise<string>);
+  /**
+   * Player token, or a function returning a fresh one: called on every (re)connection. Omit it in
+   * the host console (the server uses the signed-in session's cookie) or with `viewer`.
+   */
+  token?: string | (() => string | Promise<string>);
+  /** Connect as an anonymous read-only viewer (the venue's big screen): subscribe and watch only. */
+  viewer?: boolean;
   /** How sockets are opened. @default detected at connect time: wx, uni, my, then a global WebSocket */
   transport?: Transport;
   /** Socket.IO path. @default "/socket.io/" */
@@ -130,7 +135,7 @@ const FINAL_REFUSALS = ["E_UNAUTHORIZED", "E_FORBIDDEN", "E_PROTOCOL_VERSION"];
 export class LiveDrawClient {
   private stateValue = ClientState.Disconnected;
   private readonly urls: string[];
-  private readonly opt: Required<Omit<LiveDrawClientOptions, "transport" | "url" | "token">>;
+  private readonly opt: Required<Omit<LiveDrawClientOptions, "transport" | "url" | "token" | "viewer">>;
   private readonly listeners = new Map<string, Set<(...args: never[]) => void>>();
   private readonly views: DrawViews;
   private readonly subscriptions = new Set<string>();
@@ -465,11 +470,12 @@ export class LiveDrawClient {
         // keep the default window
       }
       this.watchPing(id);
-      const { token } = this.options;
+      const { token, viewer } = this.options;
       Promise.resolve(typeof token === "function" ? token() : token)
         .catch((err: unknown) => (this.log("token provider failed", err), ""))
         .then((t) => {
-          if (id === this.tid) this.sock?.send(encode(SIO.CONNECT, { token: t, protocol: PROTOCOL_VERSION }));
+          const auth = viewer ? { viewer: true, protocol: PROTOCOL_VERSION } : t === undefined ? { protocol: PROTOCOL_VERSION } : { token: t, protocol: PROTOCOL_VERSION };
+          if (id === this.tid) this.sock?.send(encode(SIO.CONNECT, auth));
         });
     } else if (kind === EIO.CLOSE) {
       this.lost(id, STATE_REASONS.TRANSPORT_CLOSED);

@@ -104,7 +104,8 @@ export class DrawViews {
     const s = this.seenOf(p.campaignId, p.drawId);
     const v = this.view(p.campaignId, p.drawId);
     if (v) {
-      if (v.phase === "open") v.phase = "closed";
+      // Sent once the winners are recorded: the server's phase is then `drawn` (or later).
+      if (v.phase === "open" || v.phase === "closed") v.phase = "drawn";
       v.entrants = p.entrants;
       v.merkleRoot = p.merkleRoot;
     }

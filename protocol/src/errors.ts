@@ -8,6 +8,8 @@ export const ERRORS = {
   E_BAD_REQUEST: { status: 400, message: "The request does not match the schema; see `details` in the message." },
   E_UNAUTHORIZED: { status: 401, message: "A valid token is required; sign in again to get a fresh one." },
   E_FORBIDDEN: { status: 403, message: "This token is not allowed to do that (a host token is required)." },
+  E_SIGN_IN_FAILED: { status: 401, message: "Wrong host id or password." },
+  E_CSRF: { status: 403, message: "This request lacks your session's CSRF token; reload the console." },
   E_NOT_FOUND: { status: 404, message: "No such resource." },
   E_DRAW_NOT_FOUND: { status: 404, message: "No such draw in this campaign." },
   E_DRAW_EXISTS: { status: 409, message: "A draw with this id already exists in this campaign." },

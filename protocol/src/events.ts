@@ -148,6 +148,8 @@ export interface DrawTick {
   serverTime: number;
   remainingMs: number;
   entrants: number;
+  /** Masked names of the latest entrants (up to 12, newest first): the big screen's sign-in wall. */
+  recentEntrants: string[];
 }
 
 /** Entries are final: their count and the Merkle root over the sorted entry ids. */
@@ -363,3 +365,42 @@ export interface ServerToClientEvents {
   "spin:result": (payload: SpinResult) => void;
   "leaderboard:update": (payload: LeaderboardTop) => void;
 }
+
+// ---------------------------------------------------------------- event names
+
+type ValueOf<T> = T[keyof T];
+
+/** Names of the server → client events, for code that must not spell them by hand (pages, tests). */
+export const SERVER_EVENTS = {
+  countdown: "draw:countdown",
+  tick: "draw:tick",
+  closed: "draw:closed",
+  reveal: "draw:reveal",
+  redraw: "draw:redraw",
+  done: "draw:done",
+  cancelled: "draw:cancelled",
+  result: "draw:result",
+  spinResult: "spin:result",
+  leaderboardUpdate: "leaderboard:update",
+} as const satisfies Record<string, keyof ServerToClientEvents>;
+
+/** Names of the client → server events. */
+export const CLIENT_EVENTS = {
+  subscribe: "campaign:subscribe",
+  enter: "draw:enter",
+  timeSync: "time:sync",
+  rules: "campaign:rules",
+  spin: "spin",
+  spinFetch: "spin:fetch",
+  spinHistory: "spin:history",
+  leaderboardSubscribe: "leaderboard:subscribe",
+  leaderboardRank: "leaderboard:rank",
+  assist: "assist",
+  teamJoin: "team:join",
+} as const satisfies Record<string, keyof ClientToServerEvents>;
+
+// Compile-time: every event of each map has a name above (adding an event without one fails the build).
+type Unnamed<M, N> = Exclude<keyof M, ValueOf<N>>;
+export type AssertAllNamed = [Unnamed<ServerToClientEvents, typeof SERVER_EVENTS>, Unnamed<ClientToServerEvents, typeof CLIENT_EVENTS>] extends [never, never] ? true : never;
+const allNamed: AssertAllNamed = true;
+void allNamed;
