@@ -142,7 +142,7 @@ describe.skipIf(!CHROMIUM)("console and big screen in Chromium", () => {
     const consoleWinners = await consolePage.$$eval("#d-tiers > li", (tiers) =>
       tiers.flatMap((t) => [...t.querySelectorAll("li[data-winner]")].map((w) => `${t.getAttribute("data-tier")}/${w.getAttribute("data-winner")}/${w.querySelector(".wname")!.textContent}`)),
     );
-    const screenWinners = await screenPage.$$eval("#reveal-winners li.settled", (ws) => ws.map((w) => `${w.getAttribute("data-tier")}/${w.getAttribute("data-winner")}/${(w.textContent ?? "").split(" · ")[1]}`));
+    const screenWinners = await screenPage.$$eval("#reveal-winners li.settled", (ws) => ws.map((w) => `${w.getAttribute("data-tier")}/${w.getAttribute("data-winner")}/${w.textContent}`));
     expect(consoleWinners.sort()).toEqual(serverWinners);
     expect(screenWinners.sort()).toEqual(serverWinners);
 

@@ -27,8 +27,16 @@ export default function setup(): void {
  * missing and we are root with apt, install it; otherwise the browser tests skip and say why.
  */
 function ensureChromium(): void {
-  if (findChromium()) return;
   if (process.getuid?.() !== 0 || !existsSync("/usr/bin/apt-get")) return;
+  // Screenshots show Chinese names: without a CJK font they come out as empty boxes (best effort).
+  if (findChromium() && !hasCjkFont()) {
+    try {
+      execFileSync("apt-get", ["install", "-y", "-qq", "fonts-wqy-zenhei"], { stdio: "ignore", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
+    } catch {
+      console.log("browser tests: no CJK font could be installed; Chinese names in screenshots will show as boxes");
+    }
+  }
+  if (findChromium()) return;
   console.log("browser tests: installing Debian's chromium (apt-get install -y chromium)…");
   try {
     execFileSync("apt-get", ["install", "-y", "-qq", "chromium"], { stdio: "inherit", env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" } });
@@ -39,5 +47,13 @@ function ensureChromium(): void {
     } catch (err) {
       console.log(`browser tests: could not install chromium (${(err as Error).message}); they will be skipped`);
     }
+  }
+}
+
+function hasCjkFont(): boolean {
+  try {
+    return execFileSync("fc-list", [":lang=zh"], { encoding: "utf8" }).trim() !== "";
+  } catch {
+    return false;
   }
 }

@@ -150,6 +150,7 @@ async function playReveal(r: DrawReveal): Promise<void> {
   el.reveal.hidden = false;
   setText(el.revealTier, r.tierName);
   el.revealWinners.classList.toggle("many", r.winners.length > 6);
+  el.revealWinners.classList.toggle("lots", r.winners.length > 24);
   const slots = r.winners.map((w) => h("li", { class: "rolling", "data-tier": r.tierId, "data-winner": w.intentId }, "…"));
   el.revealWinners.replaceChildren(...slots);
   const pool = reel.length > 0 ? reel : r.winners.map((w) => w.name);
@@ -180,8 +181,16 @@ function showSummary(d: DrawSnapshot | null): void {
   setText(el.revealTier, d.phase === "done" ? "中奖名单 · Winners" : d.title);
   const total = d.revealed.reduce((n, t) => n + t.winners.length, 0);
   el.revealWinners.classList.toggle("many", total > 6);
+  el.revealWinners.classList.toggle("lots", total > 24);
   el.revealWinners.replaceChildren(
-    ...d.revealed.flatMap((t) => t.winners.map((w) => h("li", { class: "settled", "data-tier": t.tierId, "data-winner": w.intentId, title: t.name }, `${t.name} · ${w.name}`))),
+    ...d.revealed.map((t) =>
+      h(
+        "li",
+        { class: "tier-group" },
+        h("h3", {}, t.name),
+        h("ol", {}, ...t.winners.map((w) => h("li", { class: "settled", "data-tier": t.tierId, "data-winner": w.intentId }, w.name))),
+      ),
+    ),
   );
 }
 
