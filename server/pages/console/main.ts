@@ -200,7 +200,8 @@ async function loadDraws(): Promise<void> {
     const { draws } = await api<{ draws: DrawRow[] }>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`);
     const current = client?.draw(campaignId)?.drawId;
     el.draws.replaceChildren(
-      ...draws.slice(0, 12).map((d) => h("li", { class: d.drawId === current ? "current" : "" }, h("span", {}, d.title), h("span", { class: "muted" }, `${d.phase} · ${d.entrants}`))),
+      // An open draw's count is live in the panel; the list shows counts once entries are final.
+      ...draws.slice(0, 12).map((d) => h("li", { class: d.drawId === current ? "current" : "" }, h("span", {}, d.title), h("span", { class: "muted" }, d.phase === "open" ? "open" : `${d.phase} · ${d.entrants}`))),
     );
     if (draws.length === 0) el.draws.replaceChildren(h("li", { class: "muted" }, "No draws yet in this campaign."));
   } catch (err) {
