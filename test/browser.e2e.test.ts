@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DrawCountdown, DrawSnapshot } from "@livedraw/protocol";
 import { hashPassword } from "../server/host-accounts.js";
 import { findChromium } from "./chromium.js";
+import { freePort } from "../scripts/redis-server.js";
 import { Harness, collect, http, uniqueId, type NodeProcess } from "./harness.js";
 
 const CHROMIUM = findChromium();
@@ -150,6 +151,36 @@ describe.skipIf(!CHROMIUM)("console and big screen in Chromium", () => {
     await consolePage.getByRole("button", { name: "Verify here" }).click();
     await consolePage.locator("#verify-msg", { hasText: "Verified" }).waitFor({ timeout: 20_000 });
     expect(pageErrors).toEqual([]);
+  });
+
+  it("big screen: says so while its node is down, and after the restart shows the reveal it missed", async () => {
+    const hall = uniqueId("restart");
+    const port = await freePort();
+    const env = { PORT: String(port) };
+    let screenNode = await h.startNode(env);
+    const page = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    await page.goto(`${screenNode.url}/screen/${hall}`);
+    await page.locator("#status").waitFor({ state: "hidden" });
+    const host = await h.hostToken();
+    const opened = await http<DrawCountdown>(`${node.url}/v1/campaigns/${hall}/draws`, { token: host, body: { durationMs: 1500, title: "Restart draw", winners: 1, autoReveal: false } });
+    expect(opened.status).toBe(201);
+    const player = await h.player(node.url, "restart-1", "孙八");
+    await player.enter(hall, opened.body.drawId);
+    await page.locator("#count").waitFor();
+    for (let phase = ""; phase !== "drawn"; ) phase = (await http<DrawSnapshot>(`${node.url}/v1/campaigns/${hall}/draws/${opened.body.drawId}`)).body.phase;
+
+    await screenNode.stop("SIGKILL");
+    await page.locator("#status", { hasText: "Reconnecting" }).waitFor();
+    await shot(page, "screen-5-reconnecting");
+    // The reveal happens on another node while the screen's node is down.
+    expect((await http(`${node.url}/v1/campaigns/${hall}/draws/${opened.body.drawId}/reveal`, { token: host, body: {} })).status).toBe(200);
+    screenNode = await h.startNode(env);
+    await page.locator("#status").waitFor({ state: "hidden", timeout: 15_000 });
+    const winner = page.locator("#reveal-winners li.settled");
+    await winner.first().waitFor({ timeout: 15_000 });
+    const server = (await http<DrawSnapshot>(`${node.url}/v1/campaigns/${hall}/draws/${opened.body.drawId}`)).body;
+    expect(await winner.first().getAttribute("data-winner")).toBe(server.revealed[0]!.winners[0]!.intentId);
+    await shot(page, "screen-6-after-restart");
   });
 
   it("changes nothing for a signed-out browser or a request without the CSRF token", async () => {

@@ -120,7 +120,14 @@ function renderDraw(client: LiveDrawClient, d: DrawSnapshot | null): void {
     if (countdownFor !== d.drawId) {
       stopCountdown?.();
       countdownFor = d.drawId;
-      stopCountdown = client.countdown(d.deadline, (ms) => setText(el.count, formatRemaining(ms)), 100);
+      stopCountdown = client.countdown(
+        d.deadline,
+        (ms) => {
+          setText(el.count, formatRemaining(ms));
+          if (ms === 0) setText(el.phase, PHASE_WORDS.closed); // the server's close follows within moments
+        },
+        100,
+      );
     }
   } else {
     stopCountdown?.();
