@@ -10,6 +10,11 @@ import { hostListProblem } from "../server/host-accounts.js";
 
 const bool = z.enum(["1", "0", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** `LIVEDRAW_TRUST_PROXY`: `false`/`no` (0), `true`/`yes` (1), or a hop count 0-10 (`1` stays "true"). */
+const proxyHops = z
+  .string()
+  .regex(/^(true|false|yes|no|10|[0-9])$/i, "must be false, true or a number of proxy hops from 0 to 10")
+  .transform((v) => (/^(true|yes)$/i.test(v) ? 1 : /^(false|no)$/i.test(v) ? 0 : Number(v)));
 const hostListRefinement = (value: string, ctx: z.RefinementCtx) => {
   const problem = hostListProblem(value);
   if (problem) ctx.addIssue({ code: "custom", message: problem });
@@ -26,6 +31,11 @@ const SPEC = {
   host: { env: "LIVEDRAW_HOST", schema: z.string().min(1), default: "0.0.0.0" },
   /** Redis connection URL. @default "redis://127.0.0.1:6379" */
   redisUrl: { env: "REDIS_URL", schema: z.string().regex(/^rediss?:\/\//, "must start with redis:// or rediss://"), default: "redis://127.0.0.1:6379" },
+  /**
+   * Longest a socket node waits for one Redis command before answering E_UNAVAILABLE, in ms (a hung
+   * or partitioned Redis; a closed connection fails at once). @default 500
+   */
+  redisCommandTimeoutMs: { env: "LIVEDRAW_REDIS_COMMAND_TIMEOUT_MS", schema: int(50, 60_000), default: 500 },
   /** Name of this process in logs and metrics. @default "<hostname>-<pid>" */
   nodeId: { env: "LIVEDRAW_NODE_ID", schema: z.string().regex(/^[\w.-]{1,64}$/, "must be 1-64 of letters, digits, '_', '.', '-'"), default: `${os.hostname()}-${process.pid}` },
   /** HS256 secret that signs and verifies player and host tokens; at least 32 characters. Required. */
@@ -56,8 +66,23 @@ const SPEC = {
   socketMessagesPerSecond: { env: "LIVEDRAW_SOCKET_MESSAGES_PER_SECOND", schema: int(1, 10_000), default: 20 },
   /** HTTP requests one client address may make per second (health, readiness and metrics exempt) before E_RATE_LIMITED. @default 50 */
   httpRequestsPerSecondPerIp: { env: "LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP", schema: int(1, 100_000), default: 50 },
-  /** Take the client address from the first X-Forwarded-For hop (only behind a proxy you run). @default false */
-  trustProxy: { env: "LIVEDRAW_TRUST_PROXY", schema: bool, default: false },
+  /**
+   * How many proxies you run in front of the nodes, whose `X-Forwarded-For` is trusted: `false` (0:
+   * the peer's address is the client's), `true` (1) or a hop count N (0-10): the client address is
+   * the Nth entry from the right of `X-Forwarded-For`, the one your outermost proxy saw; entries to
+   * its left are the client's to choose and are ignored. `config.trustProxy` is `trustProxyHops > 0`.
+   * @default 0 (false)
+   */
+  trustProxyHops: { env: "LIVEDRAW_TRUST_PROXY", schema: proxyHops, default: 0 },
+  /**
+   * Concurrent socket connections one client address may hold on one node (players, hosts and
+   * viewers alike); the next handshake is refused with E_RATE_LIMITED. Venue Wi-Fi and mobile
+   * carriers put many phones behind one address: size it for the largest crowd behind one NAT that
+   * can land on one node. 0: no limit. @default 500
+   */
+  maxConnectionsPerAddress: { env: "LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS", schema: int(0, 1_000_000), default: 500 },
+  /** Campaign and leaderboard rooms one socket may be subscribed to at once; more is E_TOO_MANY_SUBSCRIPTIONS. @default 20 */
+  maxSubscriptionsPerSocket: { env: "LIVEDRAW_MAX_SUBSCRIPTIONS_PER_SOCKET", schema: int(1, 10_000), default: 20 },
   /** Largest accepted socket message or HTTP body, in bytes. @default 16384 */
   maxPayloadBytes: { env: "LIVEDRAW_MAX_PAYLOAD_BYTES", schema: int(256, 1_048_576), default: 16_384 },
   /** On SIGTERM, how long to wait for in-flight work before exiting anyway, in ms. @default 10000 */
@@ -124,7 +149,10 @@ type Spec = typeof SPEC;
 function got(spec: Spec[keyof Spec], value: unknown): string {
   return "sensitive" in spec && spec.sensitive ? "" : ` (got ${JSON.stringify(value)})`;
 }
-export type Config = { readonly [K in keyof Spec]: z.output<Spec[K]["schema"]> };
+export type Config = { readonly [K in keyof Spec]: z.output<Spec[K]["schema"]> } & {
+  /** Derived from trustProxyHops (LIVEDRAW_TRUST_PROXY): whether any proxy's forwarded headers are trusted. */
+  readonly trustProxy: boolean;
+};
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -169,5 +197,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
     problems.push(`LIVEDRAW_MIN_DURATION_MS (minDurationMs) must not exceed LIVEDRAW_MAX_DURATION_MS (maxDurationMs)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
+  // The boolean the HTTP side reads; an override of it alone (true = one hop) sets the hop count too.
+  if (overrides.trustProxy !== undefined && overrides.trustProxyHops === undefined) out.trustProxyHops = overrides.trustProxy ? 1 : 0;
+  out.trustProxy = Number(out.trustProxyHops) > 0;
   return Object.freeze(out) as Config;
 }

@@ -301,6 +301,16 @@ export class DrawStore {
     return rows.map((r) => auditRecordSchema.parse(JSON.parse(r)) as AuditRecord);
   }
 
+  /** The next sequence number of the campaign room's broadcasts. */
+  async nextEventSeq(campaignId: string): Promise<number> {
+    return this.redis.incr(campaignKeys(campaignId).eventSeq);
+  }
+
+  /** The latest broadcast sequence number of the campaign (0 before the first). */
+  async eventSeq(campaignId: string): Promise<number> {
+    return Number((await this.redis.get(campaignKeys(campaignId).eventSeq)) ?? 0);
+  }
+
   /** The draw as a client should see it (no secrets before their time); `playerId` adds that player's own entry and result. */
   async snapshot(campaignId: string, drawId: string, playerId: string | null): Promise<DrawSnapshot | null> {
     const [state, mine] = await Promise.all([

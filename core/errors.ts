@@ -24,14 +24,52 @@ export class AppError extends Error {
   }
 }
 
-/** Anything thrown becomes an AppError; unknown errors become E_INTERNAL (the original is for logs only). */
+/** What a client is told to wait before retrying a request refused because Redis is unreachable. */
+export const UNAVAILABLE_RETRY_AFTER_MS = 1000;
+
+/**
+ * Anything thrown becomes an AppError: Redis being unreachable, slow or refusing writes becomes
+ * E_UNAVAILABLE with `retryAfterMs`; unknown errors become E_INTERNAL (the original is for logs only).
+ */
 export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
-  if (isRedisDown(err)) return new AppError("E_UNAVAILABLE");
+  if (isRedisUnavailable(err)) return new AppError("E_UNAVAILABLE", undefined, UNAVAILABLE_RETRY_AFTER_MS);
   return new AppError("E_INTERNAL");
 }
 
-function isRedisDown(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
-  return /Connection is closed|ECONNREFUSED|MaxRetriesPerRequest|Stream isn't writeable|ETIMEDOUT/.test(err.message);
+/** Error codes of a connection that is gone or never came (Node's net errors). */
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+
+/**
+ * The messages ioredis and Redis give when the data store cannot take a command right now: the
+ * connection is closed or reconnecting (no offline queue), retries ran out, a command timed out,
+ * Redis is loading its AOF after a restart, or it refuses writes at maxmemory (noeviction).
+ */
+const UNAVAILABLE_MESSAGE = new RegExp(
+  [
+    "Connection is closed",
+    "Stream isn't writeable",
+    "MaxRetriesPerRequest",
+    "Reached the max retries per request",
+    "Command timed out",
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "EPIPE",
+    "^OOM command not allowed",
+    "^LOADING ",
+    "^MASTERDOWN ",
+    "^TRYAGAIN ",
+    "^CLUSTERDOWN ",
+  ].join("|"),
+);
+
+/** Whether `err` (or an error in its `cause` chain) says Redis is unreachable or refusing writes. */
+export function isRedisUnavailable(err: unknown, depth = 0): boolean {
+  if (!(err instanceof Error) || depth > 5) return false;
+  if (err.name === "MaxRetriesPerRequestError") return true;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === "string" && NETWORK_CODES.has(code)) return true;
+  if (UNAVAILABLE_MESSAGE.test(err.message)) return true;
+  return isRedisUnavailable(err.cause, depth + 1);
 }

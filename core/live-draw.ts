@@ -35,6 +35,9 @@ export interface Broadcaster {
   personal(results: [string, DrawResult][]): Promise<void>;
 }
 
+type RoomEvent = "draw:countdown" | "draw:closed" | "draw:reveal" | "draw:redraw" | "draw:done" | "draw:cancelled";
+type RoomPayload<E extends RoomEvent> = Omit<Parameters<ServerToClientEvents[E]>[0], "eventSeq">;
+
 export interface OpenRequest extends DrawDefinition {
   drawId: string;
 }
@@ -74,13 +77,20 @@ export class LiveDraws {
     private readonly options: LiveDrawOptions = { resultsDelayMs: 0 },
   ) {}
 
+  /** Sends to the campaign room with the next broadcast sequence number; returns what was sent. */
+  private async broadcast<E extends RoomEvent>(campaignId: string, event: E, payload: RoomPayload<E>): Promise<Parameters<ServerToClientEvents[E]>[0]> {
+    const sent = { ...payload, eventSeq: await this.store.nextEventSeq(campaignId) } as Parameters<ServerToClientEvents[E]>[0];
+    this.out.toCampaign(campaignId, event, sent);
+    return sent;
+  }
+
   /** Opens a draw: commits to a fresh secret seed, records it, and starts the countdown everywhere. */
   async open(campaignId: string, req: OpenRequest): Promise<DrawCountdown> {
     const serverSeed = generateServerSeed();
     const commitment = commitToSeed(serverSeed);
     const { openedAt, deadline } = await this.store.open(campaignId, req.drawId, { ...req, serverSeed, commitment, algorithm: ALGORITHM_VERSION });
     await this.store.appendAudit(campaignId, DRAW_AUDIT_TYPES.opened, openedAt, drawOpenedData({ drawId: req.drawId, version: ALGORITHM_VERSION, commitment, weighted: req.weighted, tiers: req.tiers, beacon: req.beacon }), `${DRAW_AUDIT_TYPES.opened}:${req.drawId}`);
-    const countdown: DrawCountdown = {
+    const countdown: RoomPayload<"draw:countdown"> = {
       campaignId,
       drawId: req.drawId,
       title: req.title,
@@ -94,8 +104,7 @@ export class LiveDraws {
       algorithm: ALGORITHM_VERSION,
       beacon: req.beacon,
     };
-    this.out.toCampaign(campaignId, "draw:countdown", countdown);
-    return countdown;
+    return this.broadcast(campaignId, "draw:countdown", countdown);
   }
 
   /**
@@ -134,7 +143,7 @@ export class LiveDraws {
     }
     state = (await this.store.state(campaignId, drawId))!;
     await this.completeAudit(state, entries);
-    this.out.toCampaign(campaignId, "draw:closed", { campaignId, drawId, entrants: outcome.entrantCount, merkleRoot: outcome.merkleRoot, serverTime: this.now() });
+    await this.broadcast(campaignId, "draw:closed", { campaignId, drawId, entrants: outcome.entrantCount, merkleRoot: outcome.merkleRoot, serverTime: this.now() });
     return { status: "drawn", state };
   }
 
@@ -201,7 +210,7 @@ export class LiveDraws {
     const state = await this.store.state(campaignId, drawId);
     assertPhase(state, ["revealing", "done"]);
     const tier = state.options.tiers.find((t) => t.tierId === revealed.tierId)!;
-    this.out.toCampaign(campaignId, "draw:reveal", {
+    await this.broadcast(campaignId, "draw:reveal", {
       campaignId,
       drawId,
       tierId: tier.tierId,
@@ -235,7 +244,7 @@ export class LiveDraws {
   private async finish(state: DrawState, entries: StoredEntry[], retentionSeconds: number): Promise<void> {
     const { campaignId, drawId } = state;
     await this.completeAudit(state, entries);
-    this.out.toCampaign(campaignId, "draw:done", { campaignId, drawId, serverSeed: state.serverSeed, proofPath: proofPath(campaignId, drawId), serverTime: this.now() });
+    await this.broadcast(campaignId, "draw:done", { campaignId, drawId, serverSeed: state.serverSeed, proofPath: proofPath(campaignId, drawId), serverTime: this.now() });
     const tierOf = new Map<string, string>();
     for (const t of state.winners ?? []) for (const w of t.winners) tierOf.set(w.intentId, t.tierId);
     const results: [string, DrawResult][] = entries.map((e) => {
@@ -278,7 +287,7 @@ export class LiveDraws {
     await this.store.redraw(campaignId, drawId, { tierId, replaces, index: result.index, winner, winnerPlayerId: entry?.playerId ?? null });
     await this.store.appendAudit(campaignId, DRAW_AUDIT_TYPES.redrawn, this.now(), drawRedrawnData(drawId, result), `${DRAW_AUDIT_TYPES.redrawn}:${drawId}:${result.index}`);
     await this.store.invalidateProof(campaignId, drawId); // a bundle served before this redraw is out of date
-    this.out.toCampaign(campaignId, "draw:redraw", { campaignId, drawId, tierId, replaced: replaces, winner, serverTime: this.now() });
+    await this.broadcast(campaignId, "draw:redraw", { campaignId, drawId, tierId, replaced: replaces, winner, serverTime: this.now() });
     const replacedPlayer = entries.find((e) => e.intentId === replaces)?.playerId;
     const personal: [string, DrawResult][] = [];
     const seq = result.index + 1;
@@ -292,7 +301,7 @@ export class LiveDraws {
     await this.store.cancel(campaignId, drawId, reason);
     await this.store.expire(campaignId, drawId, retentionSeconds);
     await this.store.appendAudit(campaignId, "draw.cancelled", this.now(), { drawId, reason }, `draw.cancelled:${drawId}`);
-    this.out.toCampaign(campaignId, "draw:cancelled", { campaignId, drawId, reason, serverTime: this.now() });
+    await this.broadcast(campaignId, "draw:cancelled", { campaignId, drawId, reason, serverTime: this.now() });
   }
 
   /** The proof bundle of a done draw (JSON): everything an outsider needs to recompute the winners. Built once. */

@@ -34,6 +34,8 @@ export interface SocketData {
   role: Role;
   /** Hosts signed in with the console's session cookie: the session's reference, so signing out disconnects them. */
   hostSession?: string;
+  /** When the socket's credential lapses (the token's `exp`, or the console session's end), in ms: the socket is disconnected then. Viewers have none. */
+  expiresAt?: number;
 }
 
 /** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */

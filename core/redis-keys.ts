@@ -75,6 +75,8 @@ export const campaignKeys = (campaignId: string) => {
     names: `${tag}:names`,
     /** Prefix of per-player history lists: `<prefix><playerId>` (built inside Lua, same hash tag). */
     historyPrefix: `${tag}:history:`,
+    /** String (INCR): sequence number of the campaign room's broadcasts, so clients notice a gap. */
+    eventSeq: `${tag}:event-seq`,
   };
 };
 

@@ -74,6 +74,13 @@ export interface RedisFactoryOptions {
   name: string;
   /** BullMQ needs `null` here; command connections keep a bound so callers fail fast when Redis is down. */
   maxRetriesPerRequest?: number | null;
+  /**
+   * For connections whose commands answer a client (or must never pile up while Redis is away): no
+   * offline queue (a command sent while disconnected fails at once), commands in flight when the
+   * connection drops fail at once and are not resent, and each command fails after `commandTimeoutMs`.
+   * Errors then map to E_UNAVAILABLE (core/errors.ts). Never for a BullMQ Worker's connection.
+   */
+  failFast?: { commandTimeoutMs: number };
 }
 
 /** Creates a connection with the project's scripts defined on it. */
@@ -83,12 +90,82 @@ export function createRedis(url: string, opts: RedisFactoryOptions): Redis {
     maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 2 : opts.maxRetriesPerRequest,
     enableAutoPipelining: true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+    ...(opts.failFast
+      ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, commandTimeout: opts.failFast.commandTimeoutMs }
+      : {}),
   };
   const redis = new Redis(url, options);
   for (const s of loadScripts()) {
     redis.defineCommand(`ld${SCRIPT_VERSION}_${s.name}`, { numberOfKeys: s.numberOfKeys, lua: s.lua });
   }
   return redis;
+}
+
+/**
+ * The Socket.IO Redis adapter and emitter call `publish` without handling its promise: while Redis
+ * is away every broadcast would be an unhandled rejection. This gives each publish of `redis` a
+ * handler (the broadcast is lost, as it would be on a dropped socket; clients resync by snapshot).
+ */
+export function catchPublishErrors(redis: Redis, onError: (err: unknown) => void): void {
+  const publish = redis.publish.bind(redis) as (...args: unknown[]) => Promise<number>;
+  (redis as unknown as { publish: (...args: unknown[]) => Promise<number> }).publish = (...args: unknown[]) => {
+    const sent = publish(...args);
+    sent.catch(onError);
+    return sent;
+  };
+}
+
+/** A Redis whose settings would lose or corrupt data: the process refuses to start (exit 2). */
+export class RedisSettingsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RedisSettingsError";
+  }
+}
+
+export interface RedisServerInfo {
+  version: string;
+  maxmemoryPolicy: string;
+  maxmemory: number;
+  aofEnabled: boolean;
+}
+
+/** Parses INFO's `key:value` lines. */
+function parseInfo(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split(/\r?\n/)) {
+    const at = line.indexOf(":");
+    if (at > 0 && !line.startsWith("#")) out.set(line.slice(0, at), line.slice(at + 1).trim());
+  }
+  return out;
+}
+
+/**
+ * Checks the server at start-up (INFO only, so it works where CONFIG is disabled): Redis 6.2 or
+ * later and `maxmemory-policy noeviction` are required (BullMQ's jobs and the draw state must never
+ * be evicted; at maxmemory writes are then refused and answered E_UNAVAILABLE), else it throws
+ * RedisSettingsError; AOF off or no maxmemory is warned about loudly.
+ */
+export async function checkRedisServer(redis: Redis, warn: (fields: Record<string, unknown>, msg: string) => void): Promise<RedisServerInfo> {
+  const info = parseInfo(await redis.info());
+  const server = { version: info.get("redis_version") ?? "0", maxmemoryPolicy: info.get("maxmemory_policy") ?? "unknown", maxmemory: Number(info.get("maxmemory") ?? 0), aofEnabled: info.get("aof_enabled") === "1" };
+  const [major = 0, minor = 0] = server.version.split(".").map(Number);
+  if (major < 6 || (major === 6 && minor < 2)) {
+    throw new RedisSettingsError(`Redis ${server.version} is too old: livedraw needs Redis 6.2 or later (7 recommended).`);
+  }
+  if (server.maxmemoryPolicy !== "noeviction") {
+    throw new RedisSettingsError(
+      `Redis maxmemory-policy is ${server.maxmemoryPolicy}; livedraw needs noeviction (an evicted key loses entries, spins or jobs). ` +
+        "Set `maxmemory-policy noeviction` in redis.conf (or CONFIG SET maxmemory-policy noeviction).",
+    );
+  }
+  if (!server.aofEnabled) {
+    warn({ redisVersion: server.version }, "REDIS AOF IS OFF: acknowledged entries and spins are lost if Redis restarts. Set `appendonly yes` (docs/operations.md, Redis).");
+  }
+  if (server.maxmemory === 0) {
+    warn({ redisVersion: server.version }, "Redis has no maxmemory: it can grow until the host runs out of memory. Set `maxmemory` (docs/operations.md, Redis).");
+  }
+  return server;
 }
 
 /**

@@ -101,6 +101,9 @@ export class SpinStore {
           return campaign;
         })
         .finally(() => this.loading.delete(campaignId));
+      // A caller served the stale copy does not await the refresh: its failure (Redis away) must
+      // not become an unhandled rejection. Callers that await `load` still see it.
+      load.catch(() => undefined);
       this.loading.set(campaignId, load);
     }
     return hit ? hit.campaign : load;

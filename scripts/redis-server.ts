@@ -1,7 +1,8 @@
 /**
  * Finds or starts the Redis the two commands need, with no set-up by hand:
  *   1. REDIS_URL, if set and it answers PING (only when `useEnvUrl`; tests never use a shared Redis);
- *   2. otherwise a private `redis-server` from PATH on a free port, AOF on, data under `.data/`;
+ *   2. otherwise a private `redis-server` from PATH on a free port, AOF on, data under `.data/`,
+ *      `maxmemory` (LIVEDRAW_REDIS_MAXMEMORY, default 1gb) with `maxmemory-policy noeviction`;
  *   3. otherwise a RedisUnavailableError that says exactly how to install Redis 7.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -20,7 +21,15 @@ export interface RunningRedis {
   stop(): Promise<void>;
   /** Ends the process without letting it save or flush (a crash), for fault tests. */
   kill(): Promise<void>;
+  /**
+   * Starts the private redis-server again after `kill`/`stop`, on the same port and data folder (its
+   * AOF brings back everything it had acknowledged). Resolves once it accepts connections.
+   */
+  restart(): Promise<void>;
 }
+
+/** The private server's memory limit when neither the option nor LIVEDRAW_REDIS_MAXMEMORY is set. */
+export const DEFAULT_MAXMEMORY = "1gb";
 
 export interface EnsureRedisOptions {
   useEnvUrl?: boolean;
@@ -30,6 +39,12 @@ export interface EnsureRedisOptions {
   removeDataOnStop?: boolean;
   /** Reuse this port (restarting a killed Redis on the same data). */
   port?: number;
+  /**
+   * `maxmemory` of the private redis-server (`100mb`, `1gb`, bytes…); always with
+   * `maxmemory-policy noeviction`, so at the limit Redis refuses writes instead of evicting keys.
+   * @default process.env.LIVEDRAW_REDIS_MAXMEMORY ?? "1gb"
+   */
+  maxmemory?: string;
   log?: (line: string) => void;
 }
 
@@ -79,30 +94,34 @@ export async function ensureRedis(opts: EnsureRedisOptions = {}): Promise<Runnin
   if (opts.useEnvUrl && envUrl) {
     if (await answers(envUrl)) {
       log(`using REDIS_URL=${envUrl}`);
-      return { url: envUrl, owned: false, port: Number(new URL(envUrl).port || 6379), dataDir: null, stop: async () => undefined, kill: async () => undefined };
+      const notOurs = async () => undefined;
+      return { url: envUrl, owned: false, port: Number(new URL(envUrl).port || 6379), dataDir: null, stop: notOurs, kill: notOurs, restart: notOurs };
     }
     log(`REDIS_URL=${envUrl} does not answer; starting a private redis-server instead`);
   }
   if (!hasRedisServer()) throw new RedisUnavailableError(INSTALL_HELP);
 
+  const maxmemory = opts.maxmemory ?? process.env.LIVEDRAW_REDIS_MAXMEMORY ?? DEFAULT_MAXMEMORY;
+  if (!/^\d+(?:[kmg]b?)?$/i.test(maxmemory)) throw new Error(`maxmemory ${JSON.stringify(maxmemory)} (LIVEDRAW_REDIS_MAXMEMORY): use bytes or a size like 512mb, 1gb`);
   for (let attempt = 0; ; attempt++) {
     const port = opts.port ?? (await freePort());
     const dataDir = path.join(projectRoot(), ".data", opts.name ?? `redis-${port}`);
     mkdirSync(dataDir, { recursive: true });
     try {
-      const child = await startServer(port, dataDir);
-      log(`started redis-server on 127.0.0.1:${port} (AOF on, data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
-      return ownedRedis(child, port, dataDir, opts.removeDataOnStop ?? false);
+      const child = await startServer(port, dataDir, maxmemory);
+      log(`started redis-server on 127.0.0.1:${port} (AOF on, maxmemory ${maxmemory} noeviction, data in ${path.relative(process.cwd(), dataDir) || dataDir})`);
+      return ownedRedis(child, port, dataDir, maxmemory, opts.removeDataOnStop ?? false);
     } catch (err) {
       if (attempt >= 3 || opts.port !== undefined) throw err;
     }
   }
 }
 
-function startServer(port: number, dataDir: string): Promise<ChildProcess> {
+function startServer(port: number, dataDir: string, maxmemory: string): Promise<ChildProcess> {
   const args = [
     "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
     "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+    "--maxmemory", maxmemory, "--maxmemory-policy", "noeviction",
     "--daemonize", "no", "--logfile", "", "--loglevel", "notice",
   ];
   // Its own process group: a Ctrl-C meant for the demo must not kill Redis before the nodes have
@@ -128,8 +147,9 @@ function startServer(port: number, dataDir: string): Promise<ChildProcess> {
   });
 }
 
-function ownedRedis(child: ChildProcess, port: number, dataDir: string, removeData: boolean): RunningRedis {
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+function ownedRedis(first: ChildProcess, port: number, dataDir: string, maxmemory: string, removeData: boolean): RunningRedis {
+  let child = first;
+  let exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const end = async (signal: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
@@ -144,5 +164,19 @@ function ownedRedis(child: ChildProcess, port: number, dataDir: string, removeDa
       if (removeData) rmSync(dataDir, { recursive: true, force: true });
     },
     kill: () => end("SIGKILL"),
+    restart: async () => {
+      await end("SIGTERM");
+      // The port was ours a moment ago; another process may hold it briefly (TIME_WAIT is fine for a listener).
+      for (let attempt = 0; ; attempt++) {
+        try {
+          child = await startServer(port, dataDir, maxmemory);
+          break;
+        } catch (err) {
+          if (attempt >= 20) throw err;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    },
   };
 }

@@ -10,6 +10,11 @@ import { tokenClaimsSchema, type TokenClaims } from "../core/schemas.js";
 
 export const TOKEN_ISSUER = "livedraw";
 
+export const NO_EXPIRY_MESSAGE = "The token has no expiry (exp); issue tokens with one.";
+
+/** A verified token's claims, and when it expires (ms since the epoch, from `exp`). */
+export type VerifiedClaims = TokenClaims & { expiresAt: number };
+
 export class TokenService {
   private readonly key: Uint8Array;
 
@@ -27,14 +32,18 @@ export class TokenService {
     return jwt.sign(this.key);
   }
 
-  /** Verifies a token and returns its claims; any problem is E_UNAUTHORIZED with the reason. */
-  async verify(token: unknown): Promise<TokenClaims> {
+  /**
+   * Verifies a token and returns its claims with its expiry (`exp`, required: a socket is
+   * disconnected when it passes); any problem is E_UNAUTHORIZED with the reason.
+   */
+  async verify(token: unknown): Promise<VerifiedClaims> {
     if (typeof token !== "string" || token.length === 0) throw new AppError("E_UNAUTHORIZED", "No token: pass it as auth.token (socket) or 'Authorization: Bearer <token>' (HTTP).");
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: TOKEN_ISSUER });
+      if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) throw new AppError("E_UNAUTHORIZED", NO_EXPIRY_MESSAGE);
       const claims = tokenClaimsSchema.safeParse(payload);
       if (!claims.success) throw new AppError("E_UNAUTHORIZED", "The token's claims are not valid (sub, role).");
-      return claims.data;
+      return { ...claims.data, expiresAt: payload.exp * 1000 };
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new AppError("E_UNAUTHORIZED", "The token has expired; get a fresh one.");
@@ -43,7 +52,7 @@ export class TokenService {
   }
 
   /** Reads `Authorization: Bearer <token>` and requires the host role. */
-  async requireHost(authorization: string | undefined): Promise<TokenClaims> {
+  async requireHost(authorization: string | undefined): Promise<VerifiedClaims> {
     const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? "");
     const claims = await this.verify(m?.[1]);
     if (claims.role !== "host") throw new AppError("E_FORBIDDEN", "This endpoint needs a host token.");

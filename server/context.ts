@@ -25,6 +25,8 @@ export interface NodeContext {
   config: Config;
   log: Logger;
   redis: Redis;
+  /** Every Redis connection of this node (commands, adapter pub/sub, queue), for readiness and health. */
+  redisConnections: Redis[];
   store: DrawStore;
   clock: RedisClock;
   queue: Queue<WorkerJob>;

@@ -57,6 +57,8 @@ function sameSecret(given: string | undefined, expected: string): boolean {
 export interface HostAuthOptions {
   ttlSeconds: number;
   trustProxy: boolean;
+  /** Proxies in front of the nodes (LIVEDRAW_TRUST_PROXY): the sign-in limit's address. */
+  trustProxyHops: number;
 }
 
 export class HostAuth {
@@ -77,7 +79,7 @@ export class HostAuth {
    * counted too); a success forgets the host id's failures and gives the address its point back. Returns the new session and its cookie's value.
    */
   async signIn(req: HttpRequest, hostId: string, password: string): Promise<{ session: HostSession; cookie: string; ref: string }> {
-    const address = clientIp(req, this.options.trustProxy);
+    const address = clientIp(req, this.options.trustProxyHops);
     await Promise.all([this.take(this.failures.account, hostId), this.take(this.failures.address, address)]);
     if (!(await this.accounts.verify(hostId, password))) throw new AppError("E_SIGN_IN_FAILED");
     await Promise.all([this.failures.account.delete(hostId), this.failures.address.reward(address, 1)]);

@@ -35,11 +35,8 @@ export function pathId(value: string | undefined, name: string): string {
 }
 
 
-/** The client's address: the first `X-Forwarded-For` hop behind a trusted proxy, else the peer. */
-export function clientIp(req: HttpRequest, trustProxy: boolean): string {
-  const forwarded = req.headers["x-forwarded-for"];
-  return trustProxy && forwarded ? forwarded.split(",")[0]!.trim() : req.ip;
-}
+/** The client's address behind the configured number of trusted proxies (server/client-address.ts). */
+export { clientIp } from "./client-address.js";
 
 /** Whether the request reached us over TLS (the nodes speak plain HTTP: only a trusted proxy's `X-Forwarded-Proto: https` says so). */
 export function overTls(req: HttpRequest, trustProxy: boolean): boolean {

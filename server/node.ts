@@ -17,7 +17,7 @@ import { LeaderboardStore } from "../core/leaderboard-store.js";
 import { SpinStore } from "../core/spin-store.js";
 import type { Logger } from "../core/logger.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
-import { createRedis, waitReady } from "../core/redis.js";
+import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { TokenService } from "./auth.js";
 import { DEFAULT_JOIN_URL } from "../config/options.js";
 import { HostAccounts } from "./host-accounts.js";
@@ -49,13 +49,21 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   if (selection.engine === "uws") log.info({ engine: "uws", reason: selection.reason }, "socket engine selected");
   else log.warn({ engine: "ws", reason: selection.reason }, "socket engine selected: native uWebSockets.js NOT in use");
 
-  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands` });
-  const pub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-pub` });
-  const sub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-sub` });
-  const queueConnection = createRedis(config.redisUrl, { name: `${config.nodeId}:queue`, maxRetriesPerRequest: null });
+  // Every connection of a node fails fast while Redis is away (core/redis.ts), so each intent is
+  // answered E_UNAVAILABLE at once instead of waiting for Redis; ioredis reconnects by itself.
+  const failFast = { commandTimeoutMs: config.redisCommandTimeoutMs };
+  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast });
+  const pub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-pub`, failFast });
+  // The subscriber only subscribes: a generous timeout; ioredis resubscribes after a reconnect.
+  const sub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-sub`, failFast: { commandTimeoutMs: 10_000 } });
+  // A Queue (not a Worker) may fail fast too: queueing a close job fails at once (the host retries),
+  // and a lost spin trigger is covered by the workers' sweep.
+  const queueConnection = createRedis(config.redisUrl, { name: `${config.nodeId}:queue`, failFast });
   const connections = [redis, pub, sub, queueConnection];
-  for (const c of connections) c.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
+  catchPublishErrors(pub, (err) => log.warn({ err }, "broadcast lost: Redis unreachable"));
   await Promise.all(connections.map((c) => waitReady(c)));
+  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg));
 
   const clock = new RedisClock();
   await clock.sync(redis);
@@ -69,6 +77,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
   });
   const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: queueConnection, prefix: BULL_PREFIX });
+  queue.on("error", (err) => log.warn({ err }, "queue error"));
 
   const metrics = createMetrics(config.nodeId, selection.engine);
   metrics.engine.set(1);
@@ -81,6 +90,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     config,
     log,
     redis,
+    redisConnections: connections,
     store,
     draws: new LiveDraws(store, nodeBroadcaster(io), () => clock.now(), { resultsDelayMs: config.drawResultsDelayMs }),
     beacons: new BeaconService(config),
@@ -93,7 +103,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     queue,
     io,
     tokens,
-    hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy }),
+    hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy, trustProxyHops: config.trustProxyHops }),
     metrics,
     engine: selection.engine,
     engineReason: selection.reason,

@@ -45,6 +45,11 @@ export function joinUrl(template: string, campaignId: string): string {
   return template.split("{campaignId}").join(encodeURIComponent(campaignId));
 }
 
+/** The node's Redis connections that are not connected right now, by role (`commands`, `adapter-pub`, …). */
+function redisDown(ctx: NodeContext): string[] {
+  return ctx.redisConnections.filter((c) => c.status !== "ready").map((c) => (c.options.connectionName ?? "redis").replace(`${ctx.config.nodeId}:`, ""));
+}
+
 export function createRoutes(ctx: NodeContext): HttpHandler {
   const pages = createPages();
   const cors: Record<string, string> = ctx.config.corsOrigin
@@ -71,15 +76,21 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         eventLoopLagMs: ctx.shedder.lagMs,
         sheddingSpins: ctx.shedder.overloaded,
         uptimeMs: Date.now() - ctx.startedAt,
+        // From the connections' state only: liveness never waits on Redis.
+        redis: redisDown(ctx).length === 0 ? "up" : "down",
       });
     }
     if (method === "GET" && req.path === "/readyz") {
       if (ctx.draining) return json(503, { status: "draining" });
+      // Never waits on a reconnecting Redis: a connection that is not ready answers 503 at once, and
+      // the PING is bounded by LIVEDRAW_REDIS_COMMAND_TIMEOUT_MS (the connection fails fast).
+      const down = redisDown(ctx);
+      if (down.length > 0) return json(503, { status: "redis unreachable", down });
       try {
         await ctx.redis.ping();
         return json(200, { status: "ready" });
       } catch {
-        return json(503, { status: "redis unreachable" });
+        return json(503, { status: "redis unreachable", down: ["commands"] });
       }
     }
     if (method === "GET" && req.path === "/metrics") {
@@ -181,7 +192,7 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
     let out: HttpResponse;
     try {
       // Public endpoints (proofs, audit logs) do real work per request: bound it per client address.
-      if (!probes.has(req.path)) await consume(limiter, `ip:${clientIp(req, ctx.config.trustProxy)}`);
+      if (!probes.has(req.path)) await consume(limiter, `ip:${clientIp(req, ctx.config.trustProxyHops)}`);
       out = await route(req);
     } catch (err) {
       const appErr = toAppError(err);

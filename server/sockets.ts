@@ -10,8 +10,12 @@
  *   - the console's `ld_host` session cookie, only from a page of this origin (the Origin header's
  *     host must be the request's Host), so another site cannot open a socket with the host's cookie
  *     (cross-site WebSocket hijacking).
+ *
+ * Bounds on what one client can cost a node: concurrent connections per client address (taken at
+ * the handshake, viewers included), every inbound message counted against the per-socket rate (a
+ * sustained flood is disconnected), rooms per socket (handlers/subscriptions.ts), and no socket
+ * outlives its token's `exp` (or its console session).
  */
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { AppError, toAppError } from "../core/errors.js";
 import { logId, maskName } from "../core/mask.js";
 import { SUPPORTED_PROTOCOL_VERSIONS, rooms, type Ack, type SocketData } from "../core/protocol.js";
@@ -23,7 +27,15 @@ import { leaderboardHandlers } from "./handlers/leaderboards.js";
 import type { Bind, EventName, HandlerGroup, IoSocket } from "./handlers/types.js";
 import type { IoServer } from "./context.js";
 import { SECURITY_HEADERS } from "./routes.js";
-import { consume } from "./rate-limit.js";
+import { clientAddress } from "./client-address.js";
+import { AddressConnections } from "./connection-limit.js";
+import { FORCED_DISCONNECT_REASONS, type ForcedDisconnectReason } from "./disconnect-reasons.js";
+import { MessageRate } from "./message-rate.js";
+
+/** What a client refused at the handshake for its address's connection count is told to wait. */
+export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5000;
+/** setTimeout's longest delay; an expiry further away is re-armed when it fires. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** The only events a viewer may send; every other one is answered E_FORBIDDEN. */
 export const VIEWER_EVENTS: ReadonlySet<EventName> = new Set<EventName>(["campaign:subscribe", "time:sync", "campaign:rules", "leaderboard:subscribe"]);
@@ -53,7 +65,7 @@ export function secureEngineHeaders(io: IoServer): void {
 
 export function registerSocketHandlers(ctx: NodeContext): void {
   const { io, log, metrics } = ctx;
-  const limiter = new RateLimiterMemory({ points: ctx.config.socketMessagesPerSecond, duration: 1 });
+  const connections = new AddressConnections(ctx.config.maxConnectionsPerAddress);
   const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
@@ -61,7 +73,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     const token = auth?.token;
     if (typeof token === "string" && token !== "") {
       const claims = await ctx.tokens.verify(token);
-      return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub) };
+      return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
     }
     if (auth?.viewer === true) return { playerId: viewerId(socketId), role: "viewer", maskedName: "viewer" };
     const cookie = typeof headers.cookie === "string" ? headers.cookie : undefined;
@@ -71,7 +83,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       }
       const session = await ctx.hostAuth.session(cookie);
       if (!session) throw new AppError("E_UNAUTHORIZED", "No valid host session: sign in again (POST /v1/host/session).");
-      return { playerId: session.hostId, role: "host", maskedName: maskName(session.hostId), hostSession: session.ref };
+      return { playerId: session.hostId, role: "host", maskedName: maskName(session.hostId), hostSession: session.ref, expiresAt: session.expiresAt };
     }
     await ctx.tokens.verify(token); // no token: throws E_UNAUTHORIZED ("No token: …")
     throw new AppError("E_UNAUTHORIZED");
@@ -90,12 +102,28 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       next(error);
       return;
     }
+    // Every socket takes a place of its address before anything else is done for it (viewers too).
+    const address = clientAddress(socket.handshake.address, socket.handshake.headers["x-forwarded-for"], ctx.config.trustProxyHops);
+    const release = connections.acquire(address);
+    if (!release) {
+      metrics.connectionsRefused.inc();
+      metrics.errors.labels("E_RATE_LIMITED").inc();
+      const message = `Too many connections from your address to this node (at most ${ctx.config.maxConnectionsPerAddress}); retry after \`retryAfterMs\`.`;
+      const error = new Error(message) as Error & { data?: unknown };
+      error.data = new AppError("E_RATE_LIMITED", message, CONNECTION_LIMIT_RETRY_AFTER_MS).toAckError();
+      next(error);
+      return;
+    }
+    // Given back once: at disconnect, or when the connection closes, even mid-handshake.
+    socket.conn.once("close", release);
+    socket.once("disconnect", release);
     authenticate(socket.id, auth, socket.handshake.headers)
       .then((data) => {
         socket.data = data;
         next();
       })
       .catch((err: unknown) => {
+        release();
         const appErr = toAppError(err);
         const error = new Error(appErr.message) as Error & { data?: unknown };
         error.data = appErr.toAckError();
@@ -110,26 +138,82 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     if (socket.data.role !== "viewer") void socket.join(rooms.player(socket.data.playerId));
     if (socket.data.hostSession) void socket.join(rooms.hostSession(socket.data.hostSession));
     slog.debug({ role: socket.data.role }, "connected");
+    const forceDisconnect = (reason: ForcedDisconnectReason, level: "warn" | "info") => {
+      if (!socket.connected) return;
+      metrics.forcedDisconnects.labels(reason).inc();
+      slog[level]({ reason, role: socket.data.role }, `socket disconnected: ${reason}`);
+      socket.disconnect(true);
+    };
+
+    // No socket outlives its credential: at the token's exp (or the session's end) the node ends
+    // it, and the SDK reconnects with a fresh token from its provider.
+    let expiry: NodeJS.Timeout | undefined;
+    const armExpiry = (expiresAt: number) => {
+      const left = expiresAt - Date.now();
+      if (left <= 0) {
+        forceDisconnect(socket.data.hostSession ? FORCED_DISCONNECT_REASONS.SESSION_EXPIRED : FORCED_DISCONNECT_REASONS.TOKEN_EXPIRED, "info");
+        return;
+      }
+      expiry = setTimeout(() => armExpiry(expiresAt), Math.min(left, MAX_TIMER_MS));
+      expiry.unref();
+    };
+    if (socket.data.expiresAt !== undefined) armExpiry(socket.data.expiresAt);
+
     socket.on("disconnect", (reason) => {
+      clearTimeout(expiry);
       metrics.sockets.dec();
       slog.debug({ reason }, "disconnected");
     });
 
+    // Every inbound message counts, known or not, with an ack or without, before any handler runs.
+    const rate = new MessageRate(ctx.config.socketMessagesPerSecond);
+    socket.use((packet, next) => {
+      const [event] = packet as unknown[];
+      const ack = packet.length > 1 ? (packet[packet.length - 1] as unknown) : undefined;
+      const reply = typeof ack === "function" ? (ack as (r: Ack<never>) => void) : undefined;
+      const verdict = rate.take(Date.now());
+      if (verdict.kind === "flood") {
+        forceDisconnect(FORCED_DISCONNECT_REASONS.MESSAGE_FLOOD, "warn");
+        return;
+      }
+      if (verdict.kind === "limited") {
+        metrics.errors.labels("E_RATE_LIMITED").inc();
+        reply?.({ ok: false, error: new AppError("E_RATE_LIMITED", undefined, verdict.retryAfterMs).toAckError() });
+        return;
+      }
+      if (typeof event !== "string" || !known.has(event)) {
+        metrics.errors.labels("E_BAD_REQUEST").inc();
+        reply?.({ ok: false, error: new AppError("E_BAD_REQUEST", `Unknown event ${JSON.stringify(event)?.slice(0, 80) ?? "(none)"}.`).toAckError() });
+        return;
+      }
+      next();
+    });
+
     const bind: Bind = (event, schema, handler) => {
       known.add(event);
-      const listener = async (payload: unknown, ack: unknown) => {
+      // The ack callback is the last argument, whatever their number; the payload is the one before it.
+      const listener = async (...args: unknown[]) => {
+        const ack = args[args.length - 1];
         if (typeof ack !== "function") {
           slog.debug({ event }, "message without an ack callback ignored");
           return;
         }
         const reply = ack as (r: Ack<unknown>) => void;
+        const payloads = args.length - 1;
         ctx.inflight++;
         try {
-          await consume(limiter, socket.id);
           if (socket.data.role === "viewer" && !VIEWER_EVENTS.has(event)) {
             throw new AppError("E_FORBIDDEN", `A viewer (the big screen) may only watch: ${[...VIEWER_EVENTS].join(", ")}.`);
           }
-          const parsed = schema.safeParse(payload);
+          if (payloads !== 1) {
+            throw new AppError(
+              "E_BAD_REQUEST",
+              payloads === 0
+                ? `${event}: (payload): missing; send one payload object, then the ack callback`
+                : `${event}: (payload): expected one payload argument before the ack callback, got ${payloads}`,
+            );
+          }
+          const parsed = schema.safeParse(args[0]);
           if (!parsed.success) throw new AppError("E_BAD_REQUEST", `${event}: ${describeIssues(parsed.error)}`);
           reply({ ok: true, data: await handler(parsed.data) });
         } catch (err) {
@@ -144,15 +228,13 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       socket.on(event, listener as never); // payloads arrive untyped; `listener` validates them
     };
     for (const group of groups) group(ctx, socket, bind);
-
-    socket.onAny((event: string, ...args: unknown[]) => {
-      if (known.has(event)) return;
-      metrics.errors.labels("E_BAD_REQUEST").inc();
-      const ack = args[args.length - 1];
-      if (typeof ack === "function") {
-        const error = new AppError("E_BAD_REQUEST", `Unknown event ${JSON.stringify(event).slice(0, 80)}.`).toAckError();
-        (ack as (r: Ack<never>) => void)({ ok: false, error });
-      }
-    });
   });
+
+  // Rooms by kind, for /metrics: leaderboard rooms are what every node polls once per interval.
+  const roomKind = (room: string) =>
+    room.startsWith("campaign:") ? "campaign" : room.startsWith("lb:") ? "leaderboard" : room.startsWith("player:") ? "player" : "other";
+  for (const kind of ["campaign", "leaderboard", "player", "other"]) metrics.rooms.labels(kind).set(0);
+  const adapter = io.of("/").adapter;
+  adapter.on("create-room", (room: string) => metrics.rooms.labels(roomKind(room)).inc());
+  adapter.on("delete-room", (room: string) => metrics.rooms.labels(roomKind(room)).dec());
 }

@@ -29,7 +29,11 @@ export function startTicker(ctx: NodeContext): () => void {
         if (!localRooms.get(room)?.size) continue;
         const deadline = Number(members[i + 1]);
         const keys = drawKeys(draw.campaignId, draw.drawId);
-        const [entrantsRaw, latest] = await Promise.all([ctx.redis.hget(keys.state, "entrants"), ctx.redis.xrevrange(keys.intents, "+", "-", "COUNT", RECENT_ENTRANTS)]);
+        const [entrantsRaw, latest, eventSeq] = await Promise.all([
+          ctx.redis.hget(keys.state, "entrants"),
+          ctx.redis.xrevrange(keys.intents, "+", "-", "COUNT", RECENT_ENTRANTS),
+          ctx.store.eventSeq(draw.campaignId),
+        ]);
         const entrants = Number(entrantsRaw ?? 0);
         // Stream entries hold the masked name (never the raw one): field "name".
         const recentEntrants: string[] = [];
@@ -46,6 +50,7 @@ export function startTicker(ctx: NodeContext): () => void {
           remainingMs: Math.max(0, deadline - serverTime),
           entrants,
           recentEntrants,
+          eventSeq,
         });
       }
       await ctx.redis.zremrangebyscore(openDrawsIndexKey, "-inf", now - STALE_AFTER_MS);

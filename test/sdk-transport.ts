@@ -12,6 +12,10 @@ export class TestNetwork {
   private readonly live = new Set<{ drop(): void }>();
   opened = 0;
 
+  /** Frames from the server for which this returns true are silently dropped (a lossy proxy). */
+  dropIncoming: ((frame: string) => boolean) | null = null;
+  dropped: string[] = [];
+
   constructor(private readonly jitterMs = 0) {}
 
   /** Cuts every open socket at once, as a dead network or a killed node would. */
@@ -35,6 +39,10 @@ export class TestNetwork {
     ws.onmessage = (ev) => {
       if (typeof ev.data === "string") {
         const data = ev.data;
+        if (this.dropIncoming?.(data)) {
+          this.dropped.push(data);
+          return;
+        }
         toClient(() => h.onMessage(data));
       }
     };

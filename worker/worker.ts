@@ -9,17 +9,26 @@ import { BeaconService } from "../core/beacon.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerToClientEvents } from "../core/protocol.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
-import { createRedis, waitReady } from "../core/redis.js";
+import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { closeDraw, type CloseDrawResult } from "./close-draw.js";
 import { drainCampaign, sweep } from "./resolve-spins.js";
 
+/** A worker's Redis commands (Lua batches included) fail after this long on a hung Redis, in ms. */
+const WORKER_COMMAND_TIMEOUT_MS = 10_000;
+
 export async function startWorker(config: Config, log: Logger): Promise<{ close(): Promise<void> }> {
-  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands` });
-  const emitterRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:emitter` });
+  // Commands and the emitter fail fast while Redis is away (a job fails and BullMQ retries it);
+  // only the BullMQ Worker's own connection queues and waits (it needs maxRetriesPerRequest null).
+  const failFast = { commandTimeoutMs: WORKER_COMMAND_TIMEOUT_MS };
+  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast });
+  const emitterRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:emitter`, failFast });
   const workerRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:bullmq`, maxRetriesPerRequest: null });
   const connections = [redis, emitterRedis, workerRedis];
-  for (const c of connections) c.on("error", (err: Error) => log.warn({ err: err.message }, "redis connection error"));
+  for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
+  // Pushes are best effort (results stay fetchable); a lost one must not be an unhandled rejection.
+  catchPublishErrors(emitterRedis, (err) => log.warn({ err }, "push lost: Redis unreachable"));
   await Promise.all(connections.map((c) => waitReady(c)));
+  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg));
 
   const clock = new RedisClock();
   await clock.sync(redis);
@@ -40,10 +49,11 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
     { connection: workerRedis, prefix: BULL_PREFIX, concurrency: config.workerConcurrency },
   );
   worker.on("failed", (job, err) => log.error({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
-  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+  worker.on("error", (err) => log.error({ err }, "worker error"));
   await worker.waitUntilReady();
   // The periodic sweep (one scheduler for all workers; upsert is idempotent).
   const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: redis, prefix: BULL_PREFIX });
+  queue.on("error", (err) => log.warn({ err }, "queue error"));
   await queue.upsertJobScheduler("spins-sweep", { every: SWEEP_EVERY_MS }, { name: JOB_SWEEP_SPINS, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
   log.info({ queue: QUEUE_NAME, concurrency: config.workerConcurrency }, "worker ready");
 

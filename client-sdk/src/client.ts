@@ -54,6 +54,8 @@ export interface LiveDrawClientOptions {
   maxReconnectDelayMs?: number;
   /** Automatic retries of a request refused with E_BUSY / E_RATE_LIMITED. @default 5 */
   maxRetries?: number;
+  /** After `draw:done`, how long to wait for your own `draw:result` before fetching it, in ms. @default 5000 */
+  resultGraceMs?: number;
   /** Round trips per clock estimate (the lowest-RTT one is used). @default 10 */
   clockSamples?: number;
   /** This device's clock. @default Date.now */
@@ -156,6 +158,7 @@ export class LiveDrawClient {
   private pingWindowMs = 45_000;
   private clockOffsetMs = 0;
   private clockRun: Promise<number> | null = null;
+  private readonly resyncing = new Set<string>();
 
   constructor(private readonly options: LiveDrawClientOptions) {
     this.urls = typeof options.url === "string" ? [options.url] : [...options.url];
@@ -169,6 +172,7 @@ export class LiveDrawClient {
       maxReconnectDelayMs: options.maxReconnectDelayMs ?? 20_000,
       maxRetries: options.maxRetries ?? 5,
       clockSamples: options.clockSamples ?? 10,
+      resultGraceMs: options.resultGraceMs ?? 5000,
       now: options.now ?? (() => Date.now()),
       debug: options.debug ?? false,
     };
@@ -319,10 +323,17 @@ export class LiveDrawClient {
   /** Subscribes to a leaderboard: its top N now; `leaderboard:update` brings changes. */
   async subscribeLeaderboard(campaignId: string, board: LeaderboardId): Promise<LeaderboardTop> {
     const key = campaignId + "/" + board;
-    if (!this.boards.has(key)) this.boards.set(key, { campaignId, board, version: -1 });
-    const top = await this.request("leaderboard:subscribe", { campaignId, board });
-    this.acceptBoard(top);
-    return top;
+    const known = this.boards.has(key);
+    if (!known) this.boards.set(key, { campaignId, board, version: -1 });
+    try {
+      const top = await this.request("leaderboard:subscribe", { campaignId, board });
+      this.acceptBoard(top);
+      return top;
+    } catch (err) {
+      // Refused (no such campaign, too many subscriptions...): do not re-subscribe after reconnects.
+      if (!known && err instanceof LiveDrawError && err.code !== "E_TIMEOUT") this.boards.delete(key);
+      throw err;
+    }
   }
 
   /** Your rank on a board (your team's rank on the teams board). */
@@ -647,6 +658,14 @@ export class LiveDrawClient {
 
   private onEvent(event: string, p: never): void {
     const v = this.views;
+    const seqd = p as { campaignId?: unknown; eventSeq?: unknown };
+    if (typeof seqd?.campaignId === "string" && typeof seqd.eventSeq === "number" && this.subscriptions.has(seqd.campaignId)) {
+      if (v.gap(seqd.campaignId, seqd.eventSeq, event === "draw:tick")) {
+        this.log("missed a broadcast of", seqd.campaignId, "- resyncing");
+        this.resync(seqd.campaignId);
+      }
+    }
+    if (event === "draw:done") this.expectResult(p);
     switch (event) {
       case "draw:countdown":
         return v.countdown(p);
@@ -680,6 +699,36 @@ export class LiveDrawClient {
       default:
         this.log("unknown event", event);
     }
+  }
+
+  /** Fetches the campaign's snapshot and replays what it shows that was missed (one at a time per campaign). */
+  private resync(campaignId: string): void {
+    if (this.resyncing.has(campaignId) || this.stateValue !== ClientState.Connected) return;
+    this.resyncing.add(campaignId);
+    this.request("campaign:subscribe", { campaignId }).then(
+      (snapshot) => {
+        this.resyncing.delete(campaignId);
+        this.views.snapshot(snapshot, true);
+        this.dispatch("resync", snapshot);
+      },
+      (err: unknown) => {
+        this.resyncing.delete(campaignId);
+        this.log("resync failed", err);
+      },
+    );
+  }
+
+  /** After `draw:done`, an entrant's own result is due; if it does not come, ask for the snapshot. */
+  private expectResult(done: { campaignId: string; drawId: string }): void {
+    const mine = this.views.get(done.campaignId);
+    if (!mine || mine.drawId !== done.drawId || !mine.myIntentId) return;
+    const intentId = mine.myIntentId;
+    setTimeout(() => {
+      if (this.stateValue !== ClientState.Closed && !this.views.hasResult(done.campaignId, done.drawId, intentId)) {
+        this.log("own result of", done.drawId, "did not come - resyncing");
+        this.resync(done.campaignId);
+      }
+    }, this.opt.resultGraceMs);
   }
 
   /** Keeps only boards newer than the last one seen (pushes and answers may cross). */

@@ -39,8 +39,29 @@ const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export class DrawViews {
   private readonly views = new Map<string, DrawSnapshot>();
   private readonly seen = new Map<string, Seen>();
+  /** Highest broadcast sequence number seen per campaign (events, ticks, snapshots). */
+  private readonly seqs = new Map<string, number>();
 
   constructor(private readonly emit: Emit) {}
+
+  /**
+   * Records a broadcast's (or a tick's) sequence number. True when it shows that something was
+   * missed: a broadcast more than one past the last seen, or a tick past it.
+   */
+  gap(campaignId: string, eventSeq: number, isTick: boolean): boolean {
+    const last = this.seqs.get(campaignId);
+    if (last === undefined) {
+      this.seqs.set(campaignId, eventSeq);
+      return false;
+    }
+    if (eventSeq > last) this.seqs.set(campaignId, eventSeq);
+    return isTick ? eventSeq > last : eventSeq > last + 1;
+  }
+
+  /** True once this entry's personal result has been delivered. */
+  hasResult(campaignId: string, drawId: string, intentId: string): boolean {
+    return this.seen.get(campaignId + "/" + drawId)?.results.has(intentId) ?? false;
+  }
 
   /** The current draw of a subscribed campaign, as the server would describe it to this player. */
   get(campaignId: string): DrawSnapshot | null {
@@ -189,6 +210,8 @@ export class DrawViews {
    * first (through the same gate as live events); then the snapshot becomes the view.
    */
   snapshot(snap: CampaignSnapshot, replay: boolean): void {
+    const seq = snap.eventSeq;
+    this.seqs.set(snap.campaignId, Math.max(this.seqs.get(snap.campaignId) ?? 0, seq));
     const d = snap.draw;
     if (!d) return;
     const { campaignId, drawId } = d;
@@ -207,15 +230,16 @@ export class DrawViews {
         commitment: d.commitment,
         algorithm: d.algorithm,
         beacon: d.beacon,
+        eventSeq: seq,
       });
       if (d.myIntentId) this.entered(campaignId, drawId, d.myIntentId);
-      if (d.merkleRoot !== null) this.closed({ campaignId, drawId, entrants: d.entrants, merkleRoot: d.merkleRoot, serverTime: at });
+      if (d.merkleRoot !== null) this.closed({ campaignId, drawId, entrants: d.entrants, merkleRoot: d.merkleRoot, serverTime: at, eventSeq: seq });
       const before = this.view(campaignId, drawId);
       d.revealed.forEach((t, i) => {
         const had = before?.revealed.find((r) => r.tierId === t.tierId);
         if (!had) {
           const final = i === d.revealed.length - 1 && d.revealed.length === d.tiers.length;
-          this.reveal({ campaignId, drawId, tierId: t.tierId, tierName: t.name, winners: t.winners, entrants: d.entrants, final, serverTime: at });
+          this.reveal({ campaignId, drawId, tierId: t.tierId, tierName: t.name, winners: t.winners, entrants: d.entrants, final, serverTime: at, eventSeq: seq });
           return;
         }
         // Redraws missed while away: pair the winners that left with those that arrived.
@@ -223,13 +247,13 @@ export class DrawViews {
         const then = new Set(had.winners.map((w) => w.intentId));
         const arrived: Winner[] = t.winners.filter((w) => !then.has(w.intentId));
         for (const gone of had.winners.filter((w) => !now.has(w.intentId))) {
-          this.redraw({ campaignId, drawId, tierId: t.tierId, replaced: gone.intentId, winner: arrived.shift() ?? null, serverTime: at });
+          this.redraw({ campaignId, drawId, tierId: t.tierId, replaced: gone.intentId, winner: arrived.shift() ?? null, serverTime: at, eventSeq: seq });
         }
       });
       if (d.phase === "done" && d.serverSeed) {
-        this.done({ campaignId, drawId, serverSeed: d.serverSeed, proofPath: `/v1/campaigns/${campaignId}/draws/${drawId}/proof`, serverTime: at });
+        this.done({ campaignId, drawId, serverSeed: d.serverSeed, proofPath: `/v1/campaigns/${campaignId}/draws/${drawId}/proof`, serverTime: at, eventSeq: seq });
       }
-      if (d.phase === "cancelled") this.cancelled({ campaignId, drawId, reason: "cancelled", serverTime: at });
+      if (d.phase === "cancelled") this.cancelled({ campaignId, drawId, reason: "cancelled", serverTime: at, eventSeq: seq });
       if (d.phase === "done" && d.myIntentId && d.myResult) {
         this.result({ campaignId, drawId, intentId: d.myIntentId, won: d.myResult === "won", tierId: d.myTierId, seq: d.resultSeq });
       }

@@ -32,6 +32,7 @@ export const ERRORS = {
   E_ALREADY_IN_TEAM: { status: 409, message: "You are already in a team for this campaign." },
   E_PAYLOAD_TOO_LARGE: { status: 413, message: "The request body is too large." },
   E_RATE_LIMITED: { status: 429, message: "Too many requests; retry after `retryAfterMs`." },
+  E_TOO_MANY_SUBSCRIPTIONS: { status: 429, message: "This connection is subscribed to too many campaigns and leaderboards; reconnect to drop them, then subscribe only to what you show." },
   E_BUSY: { status: 503, message: "The server is busy; retry after `retryAfterMs`." },
   E_UNAVAILABLE: { status: 503, message: "The server cannot reach its data store right now; retry shortly." },
   E_SHUTTING_DOWN: { status: 503, message: "This node is shutting down; reconnect to another node." },

@@ -86,7 +86,7 @@ export interface TeamJoinPayload {
 export interface AckError {
   code: ErrorCode;
   message: string;
-  /** Present on `E_RATE_LIMITED` and `E_BUSY`: wait this long before retrying. */
+  /** Present on `E_RATE_LIMITED`, `E_BUSY` and `E_UNAVAILABLE` (1000): wait this long before retrying. */
   retryAfterMs?: number;
 }
 
@@ -122,6 +122,12 @@ export interface Winner {
 }
 
 export interface DrawCountdown {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   title: string;
@@ -142,6 +148,8 @@ export interface DrawCountdown {
 }
 
 export interface DrawTick {
+  /** The campaign's latest broadcast sequence number (`eventSeq`): a tick past the last one seen means one was missed. */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   deadline: number;
@@ -154,6 +162,12 @@ export interface DrawTick {
 
 /** Entries are final: their count and the Merkle root over the sorted entry ids. */
 export interface DrawClosed {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   entrants: number;
@@ -163,6 +177,12 @@ export interface DrawClosed {
 
 /** One tier's winners, revealed (the host reveals tier by tier, or all at once with autoReveal). */
 export interface DrawReveal {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   tierId: string;
@@ -176,6 +196,12 @@ export interface DrawReveal {
 
 /** An unclaimed prize was redrawn: `replaced` lost the slot, `winner` (or nobody) took it. */
 export interface DrawRedraw {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   tierId: string;
@@ -186,6 +212,12 @@ export interface DrawRedraw {
 
 /** Every tier is revealed: the seed is public and the proof bundle can be fetched and verified. */
 export interface DrawDone {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   serverSeed: string;
@@ -195,6 +227,12 @@ export interface DrawDone {
 }
 
 export interface DrawCancelled {
+  /**
+   * Sequence number of the campaign room's broadcasts (countdown, closed, reveal, redraw, done,
+   * cancelled): each takes the next one. A client that sees a number more than one past the last
+   * it saw — on any broadcast, on a tick, or in a snapshot — has missed one and should resync.
+   */
+  eventSeq: number;
   campaignId: string;
   drawId: string;
   reason: string;
@@ -331,6 +369,8 @@ export interface AssistResult {
 }
 
 export interface CampaignSnapshot {
+  /** The campaign's broadcast sequence number when the snapshot was read: everything up to it is reflected. */
+  eventSeq: number;
   campaignId: string;
   serverTime: number;
   /** The most recently opened draw of the campaign, if any. */

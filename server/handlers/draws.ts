@@ -1,18 +1,23 @@
 import { AppError } from "../../core/errors.js";
 import { rooms } from "../../core/protocol.js";
 import { enterSchema, subscribeSchema, timeSyncSchema } from "../../core/schemas.js";
+import { joinBounded } from "./subscriptions.js";
 import type { HandlerGroup } from "./types.js";
 
 /** Campaign subscription, live-draw entries and clock sync. */
 export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
   bind("campaign:subscribe", subscribeSchema, async ({ campaignId }) => {
-    await socket.join(rooms.campaign(campaignId));
+    // The campaign need not exist (a live-draw campaign appears with its first draw), but the rooms a socket holds are bounded.
+    joinBounded(socket, rooms.campaign(campaignId), ctx.config.maxSubscriptionsPerSocket);
     if (socket.data.role === "player" && (await ctx.campaigns.exists(campaignId))) {
       await ctx.leaderboards.setName(campaignId, socket.data.playerId, socket.data.maskedName);
     }
+    // The sequence number first: anything broadcast after it is read is either in the snapshot or
+    // arrives with a higher number, so a client never takes a stale snapshot for a complete one.
+    const eventSeq = await ctx.store.eventSeq(campaignId);
     const drawId = await ctx.store.latestDrawId(campaignId);
     const draw = drawId === null ? null : await ctx.store.snapshot(campaignId, drawId, socket.data.playerId);
-    return { campaignId, serverTime: ctx.clock.now(), draw };
+    return { campaignId, serverTime: ctx.clock.now(), eventSeq, draw };
   });
 
   bind("draw:enter", enterSchema, async ({ campaignId, drawId }) => {

@@ -1,12 +1,15 @@
 import { AppError } from "../../core/errors.js";
 import { rooms } from "../../core/protocol.js";
 import { assistSchema, leaderboardSchema, teamJoinSchema } from "../../core/schemas.js";
+import { joinBounded } from "./subscriptions.js";
 import type { HandlerGroup } from "./types.js";
 
 /** Leaderboards (live top-N, own rank), invites/assists (助力) and team PK. */
 export const leaderboardHandlers: HandlerGroup = (ctx, socket, bind) => {
   bind("leaderboard:subscribe", leaderboardSchema, async ({ campaignId, board }) => {
-    await socket.join(rooms.leaderboard(campaignId, board));
+    // Every node polls each leaderboard room it holds: only real campaigns get one, and a bounded number per socket.
+    await ctx.campaigns.require(campaignId);
+    joinBounded(socket, rooms.leaderboard(campaignId, board), ctx.config.maxSubscriptionsPerSocket);
     return ctx.leaderboards.top(campaignId, board, ctx.config.leaderboardSize, ctx.clock.now());
   });
 

@@ -188,10 +188,12 @@ async function follow(id: string): Promise<void> {
     await c.subscribe(id);
     render();
     void loadDraws();
-    renderBoard(await c.subscribeLeaderboard(id, "assists"));
   } catch (err) {
     if (c === client) sayProblem(el.liveMsg, err);
+    return;
   }
+  // A campaign with no leaderboard activity yet has no board to subscribe to: say so, not an error.
+  c.subscribeLeaderboard(id, "assists").then(renderBoard, () => el.board.replaceChildren(h("li", { class: "muted" }, "No leaderboard for this campaign yet.")));
 }
 
 async function loadDraws(): Promise<void> {
