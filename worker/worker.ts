@@ -46,7 +46,17 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
       log.warn({ job: job.id, name: job.name }, "unknown job; skipped");
       return { status: "skipped", reason: `unknown job ${job.name}` };
     },
-    { connection: workerRedis, prefix: BULL_PREFIX, concurrency: config.workerConcurrency },
+    {
+      connection: workerRedis,
+      prefix: BULL_PREFIX,
+      concurrency: config.workerConcurrency,
+      // A worker killed mid-job (a close, a reveal, a spin batch) must not leave it for BullMQ's
+      // default 30 s lock + 30 s stall check: another worker takes it over within ~2 × workerLockMs.
+      // Every job is idempotent, so a takeover of a slow-but-alive worker's job is harmless.
+      lockDuration: config.workerLockMs,
+      stalledInterval: Math.max(500, Math.floor(config.workerLockMs / 2)),
+      maxStalledCount: 20,
+    },
   );
   worker.on("failed", (job, err) => log.error({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log.error({ err }, "worker error"));
