@@ -11,6 +11,8 @@ export const FORCED_DISCONNECT_REASONS = {
   TOKEN_EXPIRED: "token expired",
   /** The console session (cookie) behind a host socket reached its end. */
   SESSION_EXPIRED: "session expired",
+  /** More than LIVEDRAW_MAX_SOCKET_BUFFER_BYTES queued for a socket that does not read: rather than drop frames silently, close it (the SDK reconnects and resyncs). */
+  SLOW_CONSUMER: "slow consumer",
 } as const;
 
 export type ForcedDisconnectReason = (typeof FORCED_DISCONNECT_REASONS)[keyof typeof FORCED_DISCONNECT_REASONS];

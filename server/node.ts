@@ -28,6 +28,7 @@ import { mountOnUws } from "./http-uws.js";
 import { createMetrics } from "./metrics.js";
 import { createRoutes } from "./routes.js";
 import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
+import { uwsBackpressureFor, watchSlowConsumers } from "./slow-consumers.js";
 import { SpinTrigger } from "./spin-trigger.js";
 import { startLeaderboardPusher } from "./leaderboard-pusher.js";
 import { CampaignExistence } from "./campaign-exists.js";
@@ -112,6 +113,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     startedAt: Date.now(),
   };
   registerSocketHandlers(ctx);
+  watchSlowConsumers(ctx);
   deliverPersonalResults(ctx);
   const routes = createRoutes(ctx);
   const onHttpError = (err: unknown) => log.error({ err }, "http handler crashed");
@@ -121,7 +123,9 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   if (selection.engine === "uws") {
     const uws = selection.uws;
     const app = uws.App();
-    io.attachApp(app);
+    // Frames past uWS's backpressure limit are dropped silently: set it above our own bound, at
+    // which watchSlowConsumers closes the socket instead.
+    io.attachApp(app, { maxBackpressure: uwsBackpressureFor(config.maxSocketBufferBytes) } as Parameters<typeof io.attachApp>[1]);
     secureEngineHeaders(io);
     mountOnUws(app, routes, config.maxPayloadBytes, onHttpError);
     const listenSocket = await new Promise<unknown>((resolve, reject) => {
