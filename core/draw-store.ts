@@ -283,22 +283,110 @@ export class DrawStore {
 
   /** Drops a cached proof bundle (a redraw after the draw was done changes it). */
   async invalidateProof(campaignId: string, drawId: string): Promise<void> {
-    await this.redis.del(`${campaignKeys(campaignId).proofPrefix}${drawId}`);
+    await this.redis.del(proofCacheKeys(campaignId, drawId).bundle);
   }
 
-  /** A done draw's proof bundle, built once and kept as long as the draw. */
+  /**
+   * A done draw's proof bundle, built once and kept as long as the draw. A redraw applied while the
+   * bundle was being built would otherwise leave the bundle it made obsolete in the cache (its
+   * invalidation may land before this SET): the redraw count is checked after the SET, and a bundle
+   * built on an older count is dropped again (the next request builds the current one).
+   */
   async cachedProof(campaignId: string, drawId: string, build: () => Promise<unknown>, retentionSeconds: number): Promise<string> {
-    const key = `${campaignKeys(campaignId).proofPrefix}${drawId}`;
+    const key = proofCacheKeys(campaignId, drawId).bundle;
     const cached = await this.redis.get(key);
     if (cached !== null) return cached;
-    const json = JSON.stringify(await build());
+    const bundle = await build();
+    const json = JSON.stringify(bundle);
     await this.redis.set(key, json, "EX", retentionSeconds);
+    const built = (bundle as { redraws?: unknown } | null)?.redraws;
+    const now = await this.redis.hget(drawKeys(campaignId, drawId).state, "redraws");
+    if (Array.isArray(built) && built.length !== redrawCount(now)) await this.redis.del(key);
     return json;
   }
 
   async audit(campaignId: string): Promise<AuditRecord[]> {
     const rows = await this.redis.lrange(campaignKeys(campaignId).audit, 0, -1);
-    return rows.map((r) => auditRecordSchema.parse(JSON.parse(r)) as AuditRecord);
+    return rows.map(parseAuditRecord);
+  }
+
+  // ── Read caches of the public endpoints (server/public-reads.ts) ──────────────────────────────
+
+  /** The audit log's length and its last record as stored (the tail's hash commits to the whole chain). */
+  async auditTail(campaignId: string): Promise<{ length: number; tail: string | null }> {
+    const key = campaignKeys(campaignId).audit;
+    const [length, tail] = await Promise.all([this.redis.llen(key), this.redis.lindex(key, -1)]);
+    return { length, tail };
+  }
+
+  /** Audit records as stored (JSON strings), from index `start` to the end. */
+  async auditFrom(campaignId: string, start: number): Promise<string[]> {
+    return this.redis.lrange(campaignKeys(campaignId).audit, start, -1);
+  }
+
+  /** The few fields of a draw's state the public reads check on every request; null as `state()` would be. */
+  async readState(campaignId: string, drawId: string): Promise<DrawReadState | null> {
+    const [phase, options, weighted, redraws, merkleRoot] = await this.redis.hmget(drawKeys(campaignId, drawId).state, "phase", "options", "weighted", "redraws", "merkleRoot");
+    if (!phase || !options) return null;
+    return { phase: phase as DrawPhase, weighted: weighted === "1", redraws: redrawCount(redraws), merkleRoot: merkleRoot ?? null };
+  }
+
+  /** A page of a closed draw's entries in stream order: at most `count`, after the id `after` (from the start when null). */
+  async entriesPage(campaignId: string, drawId: string, after: string | null, count: number): Promise<StoredEntry[]> {
+    const rows = await this.redis.xrange(drawKeys(campaignId, drawId).intents, after === null ? "-" : `(${after}`, "+", "COUNT", count);
+    return rows.map(([intentId, fields]) => {
+      const f: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) f[fields[i]!] = fields[i + 1]!;
+      return { intentId, playerId: f.player ?? "", name: f.name ?? "", tickets: Number(f.tickets ?? 1) };
+    });
+  }
+
+  /**
+   * Stores a closed draw's Merkle tree for inclusion proofs: a hash entryId → "<index> <tickets>"
+   * (field "" holds the entry count, written in the same transaction) and a string of every node,
+   * 32 raw bytes each, level by level from the leaves (`merkleNodeOffset`). Entries never change
+   * after the close, so neither does the tree: no redraw invalidates it.
+   */
+  async saveMerkleTree(campaignId: string, drawId: string, tree: { ids: readonly string[]; tickets: readonly number[]; nodes: Buffer }, fallbackTtlMs: number): Promise<void> {
+    const k = proofCacheKeys(campaignId, drawId);
+    // Kept as long as the draw itself (its retention clock starts when it is done).
+    const drawTtl = await this.redis.pttl(drawKeys(campaignId, drawId).state);
+    const ttlMs = drawTtl > 0 ? drawTtl : fallbackTtlMs;
+    const multi = this.redis.multi().del(k.merkleIndex, k.merkleNodes);
+    for (let from = 0; from < tree.ids.length; from += MERKLE_HSET_CHUNK) {
+      const args: string[] = [];
+      for (let i = from; i < Math.min(from + MERKLE_HSET_CHUNK, tree.ids.length); i++) args.push(tree.ids[i]!, `${i} ${tree.tickets[i]!}`);
+      multi.hset(k.merkleIndex, ...args);
+    }
+    multi.hset(k.merkleIndex, "", String(tree.ids.length)).set(k.merkleNodes, tree.nodes).pexpire(k.merkleIndex, ttlMs).pexpire(k.merkleNodes, ttlMs);
+    const replies = await multi.exec();
+    const failed = replies?.find(([err]) => err !== null)?.[0];
+    if (!replies || failed) throw new Error(`saving the Merkle tree of ${campaignId}/${drawId} failed`, { cause: failed ?? undefined });
+  }
+
+  /**
+   * One entry's place in the stored tree: `null` when no tree is stored, `{ count, entry: null }`
+   * when the tree has no such entry.
+   */
+  async merkleEntry(campaignId: string, drawId: string, entryId: string): Promise<{ count: number; entry: { index: number; tickets: number } | null } | null> {
+    const [count, row] = await this.redis.hmget(proofCacheKeys(campaignId, drawId).merkleIndex, "", entryId);
+    if (count === null) return null;
+    if (row === null) return { count: Number(count), entry: null };
+    const [index, tickets] = row.split(" ");
+    return { count: Number(count), entry: { index: Number(index), tickets: Number(tickets) } };
+  }
+
+  /** Stored tree nodes by their node offsets (`merkleNodeOffset`), 32 bytes each, in one pipeline. */
+  async merkleNodes(campaignId: string, drawId: string, offsets: readonly number[]): Promise<Buffer[]> {
+    if (offsets.length === 0) return [];
+    const key = proofCacheKeys(campaignId, drawId).merkleNodes;
+    const pipeline = this.redis.pipeline();
+    for (const o of offsets) pipeline.getrangeBuffer(key, o * 32, o * 32 + 31);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([err, value], i) => {
+      if (err || !Buffer.isBuffer(value) || value.length !== 32) throw new Error(`Merkle node ${offsets[i]} of ${campaignId}/${drawId} is missing`, { cause: err ?? undefined });
+      return value;
+    });
   }
 
   /** The next sequence number of the campaign room's broadcasts. */
@@ -362,7 +450,52 @@ export function publicSnapshot(state: DrawState, myIntentId: string | null): Dra
   };
 }
 
-export function assertPhase(state: DrawState | null, allowed: DrawPhase[]): asserts state is DrawState {
+export function assertPhase<S extends { phase: DrawPhase }>(state: S | null, allowed: DrawPhase[]): asserts state is S {
   if (!state) throw new AppError("E_DRAW_NOT_FOUND");
   if (!allowed.includes(state.phase)) throw new AppError("E_DRAW_STATE", `The draw is ${state.phase}; this needs it to be ${allowed.join(" or ")}.`);
+}
+
+/** What the public reads check of a draw on every request (`DrawStore.readState`). */
+export interface DrawReadState {
+  phase: DrawPhase;
+  weighted: boolean;
+  /** Redraws applied so far: a cached proof bundle is current only for this count. */
+  redraws: number;
+  merkleRoot: string | null;
+}
+
+/** Fields per HSET when a Merkle index is stored (each command stays small). */
+const MERKLE_HSET_CHUNK = 1000;
+
+function redrawCount(stored: string | null): number {
+  return stored ? (JSON.parse(stored) as unknown[]).length : 0;
+}
+
+/** An audit record as stored, checked and in the registry's key order (what `GET …/audit` serves). */
+export function parseAuditRecord(raw: string): AuditRecord {
+  return auditRecordSchema.parse(JSON.parse(raw)) as AuditRecord;
+}
+
+/**
+ * Cache keys of a done draw's public reads, under the campaign's proof prefix: the bundle (as
+ * before), and the Merkle index and nodes (`:merkle-index`, `:merkle-nodes`; draw ids have no ':',
+ * so these never collide with another draw's bundle).
+ */
+export function proofCacheKeys(campaignId: string, drawId: string): { bundle: string; merkleIndex: string; merkleNodes: string } {
+  const bundle = `${campaignKeys(campaignId).proofPrefix}${drawId}`;
+  return { bundle, merkleIndex: `${bundle}:merkle-index`, merkleNodes: `${bundle}:merkle-nodes` };
+}
+
+/**
+ * Offset (in nodes) of node `index` of tree level `level` in the stored node string: the levels of
+ * a tree over `count` leaves follow each other, the leaves first, each level ceil(half) the one below.
+ */
+export function merkleNodeOffset(count: number, level: number, index: number): number {
+  let offset = 0;
+  let size = count;
+  for (let l = 0; l < level; l++) {
+    offset += size;
+    size = Math.ceil(size / 2);
+  }
+  return offset + index;
 }
