@@ -328,7 +328,7 @@ export class DrawStore {
   async readState(campaignId: string, drawId: string): Promise<DrawReadState | null> {
     const [phase, options, weighted, redraws, merkleRoot] = await this.redis.hmget(drawKeys(campaignId, drawId).state, "phase", "options", "weighted", "redraws", "merkleRoot");
     if (!phase || !options) return null;
-    return { phase: phase as DrawPhase, weighted: weighted === "1", redraws: redrawCount(redraws), merkleRoot: merkleRoot ?? null };
+    return { phase: phase as DrawPhase, weighted: weighted === "1", redraws: redrawCount(redraws ?? null), merkleRoot: merkleRoot ?? null };
   }
 
   /** A page of a closed draw's entries in stream order: at most `count`, after the id `after` (from the start when null). */
@@ -370,8 +370,8 @@ export class DrawStore {
    */
   async merkleEntry(campaignId: string, drawId: string, entryId: string): Promise<{ count: number; entry: { index: number; tickets: number } | null } | null> {
     const [count, row] = await this.redis.hmget(proofCacheKeys(campaignId, drawId).merkleIndex, "", entryId);
-    if (count === null) return null;
-    if (row === null) return { count: Number(count), entry: null };
+    if (count === null || count === undefined) return null;
+    if (row === null || row === undefined) return { count: Number(count), entry: null };
     const [index, tickets] = row.split(" ");
     return { count: Number(count), entry: { index: Number(index), tickets: Number(tickets) } };
   }
