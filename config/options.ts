@@ -90,15 +90,15 @@ const SPEC = {
   /** Jobs one worker process runs at once. @default 8 */
   workerConcurrency: { env: "LIVEDRAW_WORKER_CONCURRENCY", schema: int(1, 256), default: 8 },
   /**
-   * How long a worker holds a job's lock between renewals (BullMQ lockDuration); a job whose worker
-   * died is taken over after at most about twice this (the stall check runs every half of it).
-   * @default 5000
-   */
-  /**
    * Bytes that may wait in one socket's outbound buffer (a client that stopped reading) before the
    * node closes it instead of letting frames be dropped; `0`: off. @default 1048576
    */
   maxSocketBufferBytes: { env: "LIVEDRAW_MAX_SOCKET_BUFFER_BYTES", schema: int(0, 1_073_741_824), default: 1_048_576 },
+  /**
+   * How long a worker holds a job's lock between renewals (BullMQ lockDuration); a job whose worker
+   * died is taken over after at most about twice this (the stall check runs every half of it).
+   * @default 5000
+   */
   workerLockMs: { env: "LIVEDRAW_WORKER_LOCK_MS", schema: int(1000, 600_000), default: 5000 },
   /** Compliance policy: lowest probability a prize tier may have. @default 0.01 */
   tierMinProbability: { env: "LIVEDRAW_TIER_MIN_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 0.01 },

@@ -15,6 +15,7 @@ import { DRAW_AUDIT_TYPES, appendAuditRecord, campaignCreatedData, type AuditRec
 import { AppError } from "./errors.js";
 import type { BeaconRef, DrawPhase, DrawSnapshot, DrawTier, EnterResult, Winner } from "./protocol.js";
 import { campaignKeys, drawKeys, openDrawsIndexKey, openDrawsMember } from "./redis-keys.js";
+import { proofCacheKeys } from "./redis-keys.js";
 import { ScriptStatus } from "./script-codes.js";
 import { scriptReply } from "./script-reply.js";
 
@@ -481,10 +482,8 @@ export function parseAuditRecord(raw: string): AuditRecord {
  * before), and the Merkle index and nodes (`:merkle-index`, `:merkle-nodes`; draw ids have no ':',
  * so these never collide with another draw's bundle).
  */
-export function proofCacheKeys(campaignId: string, drawId: string): { bundle: string; merkleIndex: string; merkleNodes: string } {
-  const bundle = `${campaignKeys(campaignId).proofPrefix}${drawId}`;
-  return { bundle, merkleIndex: `${bundle}:merkle-index`, merkleNodes: `${bundle}:merkle-nodes` };
-}
+/** Re-exported for the routes and tests; built in core/redis-keys.ts like every key. */
+export { proofCacheKeys };
 
 /**
  * Offset (in nodes) of node `index` of tree level `level` in the stored node string: the levels of

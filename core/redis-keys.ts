@@ -121,3 +121,9 @@ export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
 export const QUEUE_NAME = "draws";
 /** Channel prefix shared by the Socket.IO Redis adapter (nodes) and the Redis emitter (workers). */
 export const SOCKET_IO_CHANNEL_PREFIX = `${KEY_PREFIX}:sio`;
+
+/** A done draw's cached proof bundle and its Merkle tree (entry id → index/tickets; the raw 32-byte nodes). */
+export function proofCacheKeys(campaignId: string, drawId: string): { bundle: string; merkleIndex: string; merkleNodes: string } {
+  const bundle = `${campaignKeys(campaignId).proofPrefix}${checkId("draw", drawId)}`;
+  return { bundle, merkleIndex: `${bundle}:merkle-index`, merkleNodes: `${bundle}:merkle-nodes` };
+}

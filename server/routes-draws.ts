@@ -7,14 +7,12 @@
  *   POST /v1/campaigns/:c/draws/:d/redraw        host: replace an unclaimed winner of a revealed tier
  *   POST /v1/campaigns/:c/draws/:d/cancel        host: cancel a draw that is not done
  *   POST /v1/campaigns/:c/draws/:d/close         host: close entries now, before the deadline
- *   GET  /v1/campaigns/:c/draws/:d/proof         public: the proof bundle, once done
- *   GET  /v1/campaigns/:c/draws/:d/inclusion?entryId=…  public: Merkle inclusion proof of one entry
+ *   GET  /v1/campaigns/:c/draws/:d/proof         public: the proof bundle, once done (cached: public-reads.ts)
+ *   GET  /v1/campaigns/:c/draws/:d/inclusion?entryId=…  public: Merkle inclusion proof of one entry (cached)
  *   GET  /v1/campaigns/:c/audit                  public: the campaign's hash-chained audit log
  * Host routes take a Bearer host token or the console's session cookie with its CSRF token
  * (server/host-session.ts), and each success is recorded as a `host.action` audit record.
  */
-import { inclusionProof, sortEntries } from "@livedraw/fairness";
-import { assertPhase } from "../core/draw-store.js";
 import { AppError } from "../core/errors.js";
 import { cancelSchema, closeSchema, redrawSchema, revealSchema, startDrawSchema } from "../core/schemas.js";
 import { closeEarly } from "./close-early.js";
@@ -22,6 +20,7 @@ import type { NodeContext } from "./context.js";
 import { recordHostAction } from "./host-audit.js";
 import { parseBody, pathId } from "./http-body.js";
 import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
+import { publicReads } from "./public-reads.js";
 import { startDraw } from "./start-draw.js";
 
 /** Most draws `GET /v1/campaigns/:campaignId/draws` lists. */
@@ -84,17 +83,8 @@ export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: stri
     await recordHostAction(ctx, campaignId, who, "close-draw", { drawId, deadline: snapshot.deadline, previousDeadline });
     return json(200, { ...snapshot, serverTime: ctx.clock.now() });
   }
-  if (method === "GET" && action === "proof") {
-    const body = await ctx.draws.proof(campaignId, drawId, ctx.config.drawRetentionSeconds);
-    return { status: 200, headers: { "content-type": "application/json; charset=utf-8" }, body };
-  }
-  if (method === "GET" && action === "inclusion") {
-    const entryId = req.query.get("entryId") ?? "";
-    const state = await ctx.store.state(campaignId, drawId);
-    assertPhase(state, ["closed", "drawn", "revealing", "done"]);
-    const entries = sortEntries((await ctx.store.entries(campaignId, drawId)).map((e) => ({ id: e.intentId, tickets: e.tickets })));
-    if (!entries.some((e) => e.id === entryId)) throw new AppError("E_NOT_FOUND", "No such entry in this draw.");
-    return json(200, inclusionProof(entries, state.weighted, entryId));
-  }
+  // Proofs and inclusion proofs are computed once and cached (server/public-reads.ts).
+  if (method === "GET" && action === "proof") return publicReads(ctx).proof(campaignId, drawId);
+  if (method === "GET" && action === "inclusion") return publicReads(ctx).inclusion(campaignId, drawId, req.query.get("entryId") ?? "");
   return null;
 }

@@ -32,6 +32,7 @@ import { clientIp, idempotencyKey, parseBody, parseJson, pathId } from "./http-b
 import { errorResponse, json, type HttpHandler, type HttpRequest, type HttpResponse } from "./http-types.js";
 import { createPages } from "./pages-serve.js";
 import { consume } from "./rate-limit.js";
+import { publicReads } from "./public-reads.js";
 import { drawRoutes } from "./routes-draws.js";
 import { rooms } from "../core/protocol.js";
 
@@ -146,7 +147,7 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 4 && parts[3] !== "draws") {
       const campaignId = pathId(parts[2], "campaignId");
       if (method === "GET" && parts[3] === "rules") return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
-      if (method === "GET" && parts[3] === "audit") return json(200, { campaignId, records: await ctx.store.audit(campaignId) });
+      if (method === "GET" && parts[3] === "audit") return publicReads(ctx).audit(campaignId); // cached: public-reads.ts
       if (method === "GET" && parts[3] === "join") return json(200, { campaignId, joinUrl: joinUrl(ctx.config.joinUrl, campaignId) });
       if (method === "GET" && parts[3] === "stats") {
         await ctx.hostAuth.require(req, false);

@@ -31,7 +31,8 @@ describe("slow consumers", () => {
     const ws = new WebSocket(`${node.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     const token = await tokens.sign({ sub: "sloth", role: "player" }, 600);
     const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
+      setTimeout(() => reject(new Error("handshake did not complete in 10 s")), 10_000);
       ws.on("message", (data) => {
         const frame = String(data);
         if (frame.startsWith("0")) ws.send(`40${JSON.stringify({ token, protocol: 1 })}`);
@@ -51,7 +52,8 @@ describe("slow consumers", () => {
     }
     expect(after).toBe(before + 1);
     (ws as unknown as { _socket: { resume(): void } })._socket.resume();
-    await closed; // the client learns its socket is gone (and would reconnect and resync)
+    // The client learns its socket is gone (and would reconnect and resync) once it reads again.
+    await Promise.race([closed, new Promise((_, reject) => setTimeout(() => reject(new Error("socket not closed 20 s after reading resumed")), 20_000))]);
     const t = Date.now();
     expect((await fetch(`${node.url}/healthz`)).status).toBe(200);
     expect(Date.now() - t).toBeLessThan(500);
