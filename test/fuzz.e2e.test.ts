@@ -204,6 +204,10 @@ describe(`fuzz: malformed input over sockets, raw frames and HTTP (seed ${SEED})
       LIVEDRAW_SOCKET_MESSAGES_PER_SECOND: "10000",
       LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "100000",
       LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS: "0",
+      // The fuzz sockets send far faster than a CPU-starved test process reads the answers; with the
+      // 1 MiB default the node would (rightly) close them as slow consumers, which is
+      // test/slow-consumer.e2e.test.ts's subject, not this one's.
+      LIVEDRAW_MAX_SOCKET_BUFFER_BYTES: String(64 * 1024 * 1024),
       LIVEDRAW_MAX_PAYLOAD_BYTES: String(MAX_PAYLOAD),
       LOG_LEVEL: "info",
     });
@@ -275,6 +279,8 @@ describe(`fuzz: malformed input over sockets, raw frames and HTTP (seed ${SEED})
     console.log(`node warnings and errors: ${JSON.stringify(warnings)}`);
     for (const [what, list] of [["sockets", sockets.bad], ["raw", raw.bad], ["http", httpOut.bad]] as const) if (list.length > 0) console.log(`${what} problems:\n${list.join("\n")}`);
     expect(total).toBeGreaterThanOrEqual(100_000 * Math.min(1, SCALE));
+    const forced = node.logs.filter((l) => l.msg.includes("slow consumer") || l.msg.includes("flood"));
+    if (forced.length) console.log("node closed sockets:", forced.map((l) => l.msg).join("; "));
     expect(sockets.bad).toEqual([]);
     expect(sockets.acked).toBe(sockets.expected - sockets.lostToServerClose);
     expect(raw.bad).toEqual([]);
