@@ -97,6 +97,8 @@ export const tokenClaimsSchema = z.object({
   sub: idSchema,
   role: z.enum(["player", "host"]),
   name: z.string().max(64).optional(),
+  /** Host tokens only: the campaigns this token may act on (absent: every campaign). */
+  campaigns: z.array(idSchema).min(1).max(1000).optional(),
 });
 export type TokenClaims = z.infer<typeof tokenClaimsSchema>;
 

@@ -23,7 +23,11 @@ export class TokenService {
   }
 
   async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
-    const jwt = new SignJWT({ role: claims.role, ...(claims.name === undefined ? {} : { name: claims.name }) })
+    const jwt = new SignJWT({
+      role: claims.role,
+      ...(claims.name === undefined ? {} : { name: claims.name }),
+      ...(claims.campaigns === undefined ? {} : { campaigns: claims.campaigns }),
+    })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject(claims.sub)
       .setIssuer(TOKEN_ISSUER)

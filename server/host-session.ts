@@ -30,6 +30,15 @@ export type HostSession = z.infer<typeof sessionSchema>;
 export interface HostIdentity {
   hostId: string;
   via: "token" | "session";
+  /** A host token's `campaigns` claim: the only campaigns it may act on (absent: all). */
+  campaigns?: string[];
+}
+
+/** Refuses a host whose token is scoped to other campaigns (E_FORBIDDEN, naming the scope). */
+export function assertCampaignScope(who: HostIdentity, campaignId: string): void {
+  if (who.campaigns === undefined || who.campaigns.includes(campaignId)) return;
+  const scope = who.campaigns.slice(0, 5).join(", ") + (who.campaigns.length > 5 ? ", …" : "");
+  throw new AppError("E_FORBIDDEN", `This host token may act only on campaigns ${scope}, not ${campaignId}.`);
 }
 
 /** The `ld_host` cookie's value in a Cookie header, if it is well formed (32 random bytes, base64url). */
@@ -130,10 +139,13 @@ export class HostAuth {
    * Authenticates a host request: a Bearer host token (as before, no CSRF check), else the session
    * cookie — with, when `changes` is true, the session's CSRF token in X-CSRF-Token (E_CSRF).
    */
-  async require(req: HttpRequest, changes: boolean): Promise<HostIdentity> {
+  async require(req: HttpRequest, changes: boolean, campaignId?: string): Promise<HostIdentity> {
     const authorization = req.headers.authorization;
     if ((authorization !== undefined && authorization !== "") || sessionCookie(req.headers.cookie) === null) {
-      return { hostId: (await this.tokens.requireHost(authorization)).sub, via: "token" };
+      const claims = await this.tokens.requireHost(authorization);
+      const who: HostIdentity = claims.campaigns === undefined ? { hostId: claims.sub, via: "token" } : { hostId: claims.sub, via: "token", campaigns: claims.campaigns };
+      if (campaignId !== undefined) assertCampaignScope(who, campaignId);
+      return who;
     }
     const session = await this.requireSession(req);
     if (changes && !sameSecret(req.headers[CSRF_HEADER], session.csrfToken)) throw new AppError("E_CSRF");

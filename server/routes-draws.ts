@@ -31,7 +31,7 @@ export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: stri
   const campaignId = pathId(parts[2], "campaignId");
   const host = async () => {
     if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
-    return ctx.hostAuth.require(req, true);
+    return ctx.hostAuth.require(req, true, campaignId);
   };
   if (method === "POST" && parts.length === 4) {
     const who = await host();

@@ -28,6 +28,7 @@ import { addInventorySchema, awardPointsSchema, devTokenSchema, grantTicketsSche
 import type { NodeContext } from "./context.js";
 import { recordHostAction } from "./host-audit.js";
 import type { HostSession } from "./host-session.js";
+import { assertCampaignScope } from "./host-session.js";
 import { clientIp, idempotencyKey, parseBody, parseJson, pathId } from "./http-body.js";
 import { errorResponse, json, type HttpHandler, type HttpRequest, type HttpResponse } from "./http-types.js";
 import { createPages } from "./pages-serve.js";
@@ -129,13 +130,16 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
     };
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 2 && method === "POST") {
       const who = await ctx.hostAuth.require(req, true);
-      const stored = await ctx.spins.save("create", parseJson(req), policy);
+      const body = parseJson(req);
+      const named = (body as { campaignId?: unknown } | null)?.campaignId;
+      if (typeof named === "string") assertCampaignScope(who, named); // else the schema refuses it below
+      const stored = await ctx.spins.save("create", body, policy);
       await recordHostAction(ctx, stored.campaignId, who, "create-campaign");
       return json(201, await ctx.spins.rules(stored.campaignId, ctx.clock.now()));
     }
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 3 && method === "PUT") {
-      const who = await ctx.hostAuth.require(req, true);
       const campaignId = pathId(parts[2], "campaignId");
+      const who = await ctx.hostAuth.require(req, true, campaignId);
       const body = parseJson(req);
       if (typeof body === "object" && body !== null && (body as { campaignId?: unknown }).campaignId !== campaignId) {
         throw new AppError("E_BAD_REQUEST", "campaignId: must match the campaign in the path");
@@ -150,11 +154,11 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       if (method === "GET" && parts[3] === "audit") return publicReads(ctx).audit(campaignId); // cached: public-reads.ts
       if (method === "GET" && parts[3] === "join") return json(200, { campaignId, joinUrl: joinUrl(ctx.config.joinUrl, campaignId) });
       if (method === "GET" && parts[3] === "stats") {
-        await ctx.hostAuth.require(req, false);
+        await ctx.hostAuth.require(req, false, campaignId);
         return json(200, await ctx.spins.stats(campaignId));
       }
       if (method === "POST" && parts[3] === "inventory") {
-        const who = await ctx.hostAuth.require(req, true);
+        const who = await ctx.hostAuth.require(req, true, campaignId);
         const body = parseBody(addInventorySchema, req);
         const key = idempotencyKey(req);
         const remaining = await ctx.spins.addInventory(campaignId, body.tierId, body.add, key);
@@ -162,7 +166,7 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         return json(200, { campaignId, tierId: body.tierId, remaining });
       }
       if (method === "POST" && parts[3] === "points") {
-        const who = await ctx.hostAuth.require(req, true);
+        const who = await ctx.hostAuth.require(req, true, campaignId);
         const body = parseBody(awardPointsSchema, req);
         await ctx.campaigns.require(campaignId);
         const key = idempotencyKey(req);
@@ -171,7 +175,7 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         return json(200, { campaignId, playerId: body.playerId, score });
       }
       if (method === "POST" && parts[3] === "tickets") {
-        const who = await ctx.hostAuth.require(req, true);
+        const who = await ctx.hostAuth.require(req, true, campaignId);
         const body = parseBody(grantTicketsSchema, req);
         const key = idempotencyKey(req);
         const tickets = await ctx.spins.grantTickets(campaignId, body.playerId, body.tickets, key);
