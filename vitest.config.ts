@@ -1,13 +1,30 @@
 import { defineConfig } from "vitest/config";
 
+/**
+ * Two groups: everything in parallel (2 workers), then, one file at a time, the tests that bound a
+ * node's latency (public reads under a burst, answers during a Redis outage) or push it hardest
+ * (the fuzz run), so other test files cannot steal the 2 cores they measure.
+ */
+const TIMING = ["test/public-reads.e2e.test.ts", "test/redis-outage.e2e.test.ts", "test/fuzz.e2e.test.ts"];
+const common = { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" as const };
+
 export default defineConfig({
   test: {
-    include: ["**/*.test.ts"],
-    exclude: ["node_modules/**", "dist/**", "client-sdk/dist/**", "bench/**"],
     globalSetup: ["test/global-setup.ts"],
-    testTimeout: 60_000,
-    hookTimeout: 60_000,
-    pool: "forks",
     maxWorkers: 2,
+    projects: [
+      {
+        test: {
+          ...common,
+          name: "main",
+          include: ["**/*.test.ts"],
+          exclude: ["node_modules/**", "dist/**", "client-sdk/dist/**", "bench/**", ...TIMING],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: { ...common, name: "timing", include: TIMING, fileParallelism: false, sequence: { groupOrder: 1 } },
+      },
+    ],
   },
 });

@@ -9,7 +9,7 @@ import { webSocketTransport, type Transport, type TransportHandlers, type Transp
 export const nodeTransport: Transport = webSocketTransport(WebSocket);
 
 export class TestNetwork {
-  private readonly live = new Set<{ drop(): void }>();
+  private readonly live = new Set<{ drop(): void; reading(on: boolean): void }>();
   opened = 0;
 
   /** Frames from the server for which this returns true are silently dropped (a lossy proxy). */
@@ -23,6 +23,11 @@ export class TestNetwork {
     for (const s of [...this.live]) s.drop();
   }
 
+  /** Stops reading every open socket (the kernel's and then the server's buffers fill), or resumes. */
+  setReading(reading: boolean): void {
+    for (const s of this.live) s.reading(reading);
+  }
+
   readonly transport: Transport = (url: string, h: TransportHandlers): TransportSocket => {
     this.opened++;
     const ws = new WebSocket(url);
@@ -31,6 +36,11 @@ export class TestNetwork {
       drop: () => {
         this.live.delete(entry);
         ws.terminate();
+      },
+      reading: (on: boolean) => {
+        const raw = (ws as unknown as { _socket?: { pause(): void; resume(): void } })._socket;
+        if (on) raw?.resume();
+        else raw?.pause();
       },
     };
     this.live.add(entry);
