@@ -3,9 +3,17 @@ import { defineConfig } from "vitest/config";
 /**
  * Two groups: everything in parallel (2 workers), then, one file at a time, the tests that bound a
  * node's latency (public reads under a burst, answers during a Redis outage) or push it hardest
- * (the fuzz run), so other test files cannot steal the 2 cores they measure.
+ * (the fuzz run), or depend on timing (lossy and slow clients), so other test files cannot steal
+ * the 2 cores they measure.
  */
-const TIMING = ["test/public-reads.e2e.test.ts", "test/redis-outage.e2e.test.ts", "test/fuzz.e2e.test.ts"];
+const TIMING = [
+  "test/public-reads.e2e.test.ts",
+  "test/redis-outage.e2e.test.ts",
+  "test/fuzz.e2e.test.ts",
+  // Timing-dependent by design: which frames a lossy line drops, and when kernel buffers fill.
+  "test/sdk-lossy.e2e.test.ts",
+  "test/slow-consumer.e2e.test.ts",
+];
 const common = { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" as const };
 
 export default defineConfig({

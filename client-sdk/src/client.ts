@@ -4,13 +4,11 @@
  * Speaks Socket.IO v4 over any `Transport` (browser, Node, WeChat and other mini-programs).
  */
 import {
-  CLIENT_ERRORS,
   PROTOCOL_VERSION,
   STATE_REASONS,
   type Ack,
   type AssistResult,
   type CampaignSnapshot,
-  type ClientErrorCode,
   type ClientToServerEvents,
   type DrawSnapshot,
   type EnterResult,
@@ -24,6 +22,7 @@ import {
   type StateReason,
 } from "@livedraw/protocol";
 import { bestOffset, type ClockSample } from "./clock.js";
+import { LiveDrawError, clientError, newIdempotencyKey } from "./errors.js";
 import { DrawViews } from "./draw-view.js";
 import { ClientState, backoff, canTransition } from "./state.js";
 import { detectTransport, type Transport, type TransportSocket } from "./transport.js";
@@ -77,34 +76,6 @@ export interface StateChange {
   oldState: ClientState;
   newState: ClientState;
   reason: StateReason;
-}
-
-/** An error from the server (a registry code) or from the SDK itself (E_TIMEOUT, E_CLOSED…). */
-export class LiveDrawError extends Error {
-  /** On a failed `spin()`: the key to retry it with, so a spin the server did store is not spent twice. */
-  idempotencyKey?: string;
-
-  constructor(
-    readonly code: ErrorCode | ClientErrorCode,
-    message: string,
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = "LiveDrawError";
-  }
-}
-
-const clientError = (code: ClientErrorCode, detail?: string) => new LiveDrawError(code, detail ? `${CLIENT_ERRORS[code]} (${detail})` : CLIENT_ERRORS[code]);
-
-/** A fresh idempotency key: 22 characters, from a CSPRNG where there is one. */
-export function newIdempotencyKey(): string {
-  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  const bytes = new Uint8Array(22);
-  if (typeof crypto !== "undefined" && crypto.getRandomValues) crypto.getRandomValues(bytes);
-  else for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(Math.random() * 256);
-  let key = "";
-  for (const b of bytes) key += alphabet[b & 63];
-  return key;
 }
 
 export type ClientEvents = ServerToClientEvents & {
@@ -666,6 +637,13 @@ export class LiveDrawClient {
       }
     }
     if (event === "draw:done") this.expectResult(p);
+    if (event === "draw:result") {
+      // Results are sent once a draw is done: one arriving before we saw the done means we lost
+      // broadcasts (the reveal and the done, say) that no later number would show.
+      const r = p as { campaignId: string; drawId: string };
+      const view = v.get(r.campaignId);
+      if (this.subscriptions.has(r.campaignId) && (!view || view.drawId !== r.drawId || view.phase !== "done")) this.resync(r.campaignId);
+    }
     switch (event) {
       case "draw:countdown":
         return v.countdown(p);
@@ -702,7 +680,7 @@ export class LiveDrawClient {
   }
 
   /** Fetches the campaign's snapshot and replays what it shows that was missed (one at a time per campaign). */
-  private resync(campaignId: string): void {
+  private resync(campaignId: string, attempt = 0): void {
     if (this.resyncing.has(campaignId) || this.stateValue !== ClientState.Connected) return;
     this.resyncing.add(campaignId);
     this.request("campaign:subscribe", { campaignId }).then(
@@ -714,6 +692,9 @@ export class LiveDrawClient {
       (err: unknown) => {
         this.resyncing.delete(campaignId);
         this.log("resync failed", err);
+        // The gap is still there (the answer itself may have been lost): try again, backing off.
+        // A reconnect re-subscribes anyway, so this only matters on a socket that stays up.
+        if (attempt < 5) setTimeout(() => this.resync(campaignId, attempt + 1), backoff(attempt + 1, this.opt.minReconnectDelayMs, this.opt.maxReconnectDelayMs));
       },
     );
   }

@@ -5,7 +5,8 @@
  * ship it.
  */
 export * from "@livedraw/protocol";
-export { LiveDrawClient, LiveDrawError, newIdempotencyKey, type ClientEvents, type LiveDrawClientOptions, type SpinOptions, type StateChange } from "./client.js";
+export { LiveDrawClient, type ClientEvents, type LiveDrawClientOptions, type SpinOptions, type StateChange } from "./client.js";
+export { LiveDrawError, newIdempotencyKey } from "./errors.js";
 export { ClientState, TRANSITIONS, canTransition, backoff } from "./state.js";
 export {
   webSocketTransport,

@@ -3,7 +3,8 @@
  * except the server's error registry (`ERRORS`, ~2.5 KB of messages). Every server error arrives
  * with its message anyway; import `@livedraw/protocol` where the whole table is wanted.
  */
-export { LiveDrawClient, LiveDrawError, newIdempotencyKey } from "./client.js";
+export { LiveDrawClient } from "./client.js";
+export { LiveDrawError, newIdempotencyKey } from "./errors.js";
 export { ClientState, TRANSITIONS, canTransition, backoff } from "./state.js";
 export { webSocketTransport, socketTaskTransport, wxTransport, alipayTransport, uniTransport, taroTransport, detectTransport } from "./transport.js";
 export { bestOffset } from "./clock.js";
