@@ -28,8 +28,10 @@ describe("slow consumers", () => {
     const tiers = Array.from({ length: 20 }, (_, i) => ({ tierId: `t${i}`, name: `Prize number ${i} `.padEnd(60, "x"), probability: 0.01, inventory: 10 }));
     expect((await http(`${node.url}/v1/campaigns`, { token: await h.hostToken(), body: liveCampaign(campaignId, { tiers, rules: "r".repeat(5000) }) })).status).toBe(201);
 
-    const ws = new WebSocket(`${node.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
+    // Sign first: engine.io speaks as soon as the socket opens, and a listener attached after an
+    // await would miss its open packet.
     const token = await tokens.sign({ sub: "sloth", role: "player" }, 600);
+    const ws = new WebSocket(`${node.url.replace("http", "ws")}/socket.io/?EIO=4&transport=websocket`);
     const closed = new Promise<number>((resolve) => ws.on("close", (code) => resolve(code)));
     await new Promise<void>((resolve, reject) => {
       setTimeout(() => reject(new Error("handshake did not complete in 10 s")), 10_000);
