@@ -29,17 +29,8 @@ import { Player, sleep } from "./chaos-players.js";
 import { chaosMarkdown } from "./chaos-report.js";
 import { tamper, verifyClient, verifyRedis, type ClientVerdict } from "./chaos-verify.js";
 import { RedisUnavailableError } from "./redis-server.js";
+import { intEnv } from "./env.js";
 
-function intEnv(name: string, fallback: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) {
-    console.error(`${name} must be an integer ≥ ${min} (got ${JSON.stringify(raw)})`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const SECONDS = intEnv("CHAOS_SECONDS", 60, 20);
 const PLAYERS = intEnv("CHAOS_PLAYERS", 60, 3);

@@ -21,6 +21,7 @@ import { projectRoot } from "../core/assets.js";
 import { hashPassword } from "../server/host-accounts.js";
 import { RedisUnavailableError, ensureRedis, freePort, type RunningRedis } from "./redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "./spawn-role.js";
+import { intEnv } from "./env.js";
 
 const PLAYERS = intEnv("DEMO_PLAYERS", 200);
 const INTERVAL_MS = intEnv("DEMO_INTERVAL_MS", 20_000);
@@ -30,16 +31,6 @@ const CAMPAIGN = "demo";
 const BIND = process.env.DEMO_BIND || "127.0.0.1";
 const HOST_ID = "demo-host";
 
-function intEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) {
-    console.error(`${name} must be a positive integer (got ${JSON.stringify(raw)})`);
-    process.exit(2);
-  }
-  return n;
-}
 
 const say = (msg: string) => console.log(`[demo ${new Date().toISOString().slice(11, 19)}] ${msg}`);
 
