@@ -42,7 +42,8 @@ export async function startStack(o: StackOptions) {
   // "listening" / "worker ready" lines, and nothing on the hot paths logs at info (only warnings and errors, which we collect).
   const secret = randomBytes(32).toString("hex");
   // Every bench client is 127.0.0.1: lift the per-address connection limit (a scenario may set it).
-  const baseEnv = { LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS: "0", ...o.serverEnv, REDIS_URL: redisProc.url, LIVEDRAW_JWT_SECRET: secret, PORT: "0", LIVEDRAW_HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
+  // Every load-generator client is 127.0.0.1: per-address limits and source counting would measure themselves.
+  const baseEnv = { LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS: "0", LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS: "0", LIVEDRAW_ACCOUNTS_PER_ADDRESS: "0", ...o.serverEnv, REDIS_URL: redisProc.url, LIVEDRAW_JWT_SECRET: secret, PORT: "0", LIVEDRAW_HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
   const logDir = path.join(projectRoot(), ".data", `bench-${o.tag}-logs`);
   mkdirSync(logDir, { recursive: true });
   const roleProblems: string[] = [];

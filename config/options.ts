@@ -6,6 +6,7 @@
  */
 import os from "node:os";
 import { z } from "zod";
+import { parseDataKeys } from "../core/privacy.js";
 import { hostListProblem } from "../server/host-accounts.js";
 
 const bool = z.enum(["1", "0", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
@@ -20,6 +21,11 @@ const hostListRefinement = (value: string, ctx: z.RefinementCtx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 };
 
+const dataKeysRefinement = (value: string, ctx: z.RefinementCtx) => {
+  const keys = parseDataKeys(value);
+  if (typeof keys === "string") ctx.addIssue({ code: "custom", message: keys });
+};
+
 /** The placeholder join URL: a node using it logs a warning (set LIVEDRAW_JOIN_URL). */
 export const DEFAULT_JOIN_URL = "https://example.com/join?campaign={campaignId}";
 
@@ -27,6 +33,19 @@ export const DEFAULT_JOIN_URL = "https://example.com/join?campaign={campaignId}"
 const SPEC = {
   /** TCP port the socket node listens on; 0 picks a free port (logged). @default 3000 */
   port: { env: "PORT", schema: int(0, 65535), default: 3000 },
+  /**
+   * Key of the player pseudonyms (HMAC-SHA256 of the token's `sub`), at least 32 characters. Never
+   * change it on a running deployment: every player would get a new id. Empty: derived from
+   * LIVEDRAW_JWT_SECRET (with a warning; refused when NODE_ENV=production). @default ""
+   */
+  pseudonymKey: { env: "LIVEDRAW_PSEUDONYM_KEY", schema: z.string().min(32, "must be at least 32 characters"), default: "", sensitive: true },
+  /**
+   * AES-256-GCM key ring for phone numbers, names and addresses at rest: comma-separated
+   * `id:base64key` (32-byte keys, e.g. `openssl rand -base64 32`); the first seals, all open (rotation:
+   * put the new key first, run `npm run privacy:reseal`, then drop the old one). Empty: one key derived
+   * from LIVEDRAW_JWT_SECRET (with a warning; refused when NODE_ENV=production). @default ""
+   */
+  dataKeys: { env: "LIVEDRAW_DATA_KEYS", schema: z.string().superRefine(dataKeysRefinement), default: "", sensitive: true },
   /** Interface the socket node binds. @default "0.0.0.0" */
   host: { env: "LIVEDRAW_HOST", schema: z.string().min(1), default: "0.0.0.0" },
   /** Redis connection URL. @default "redis://127.0.0.1:6379" */
@@ -36,6 +55,11 @@ const SPEC = {
    * or partitioned Redis; a closed connection fails at once). @default 500
    */
   redisCommandTimeoutMs: { env: "LIVEDRAW_REDIS_COMMAND_TIMEOUT_MS", schema: int(50, 60_000), default: 500 },
+  /**
+   * Start against a Redis with AOF off (a managed service or replicas that persist another way). Off:
+   * nodes and workers refuse to start (exit 2), since an acknowledged intent must survive a restart. @default false
+   */
+  allowNoAof: { env: "LIVEDRAW_ALLOW_NO_AOF", schema: bool, default: false },
   /** Name of this process in logs and metrics. @default "<hostname>-<pid>" */
   nodeId: { env: "LIVEDRAW_NODE_ID", schema: z.string().regex(/^[\w.-]{1,64}$/, "must be 1-64 of letters, digits, '_', '.', '-'"), default: `${os.hostname()}-${process.pid}` },
   /** HS256 secret that signs and verifies player and host tokens; at least 32 characters. Required. */
@@ -62,6 +86,34 @@ const SPEC = {
   drawResultsDelayMs: { env: "LIVEDRAW_DRAW_RESULTS_DELAY_MS", schema: int(0, 10_000), default: 500 },
   /** How long a revealed draw's keys are kept in Redis, in seconds. @default 604800 (7 days) */
   drawRetentionSeconds: { env: "LIVEDRAW_DRAW_RETENTION_SECONDS", schema: int(60, 365 * 86_400), default: 7 * 86_400 },
+  /**
+   * How long a closed campaign's keys stay in Redis after its close, in days (instant-win: the
+   * schedule's `closedAt`; live draws: the last draw's end). Workers set the expiry (core/retention.ts);
+   * a campaign that is still live is never touched. @default 30
+   */
+  campaignRetentionDays: { env: "LIVEDRAW_CAMPAIGN_RETENTION_DAYS", schema: int(1, 3650), default: 30 },
+  /**
+   * How long a closed campaign's audit log (with its dedupe index and the set of its draw ids, so a
+   * draw id is never reused while its records exist) stays in Redis after the close, in days; at
+   * least LIVEDRAW_CAMPAIGN_RETENTION_DAYS. Export it (`GET …/audit`) to keep it longer. @default 365
+   */
+  auditRetentionDays: { env: "LIVEDRAW_AUDIT_RETENTION_DAYS", schema: int(1, 36_500), default: 365 },
+  /** How often a worker runs the retention sweep over every campaign's keys, in ms. @default 3600000 (hourly) */
+  retentionSweepMs: { env: "LIVEDRAW_RETENTION_SWEEP_MS", schema: int(1000, 86_400_000), default: 3_600_000 },
+  /**
+   * Bearer token that `GET /metrics` requires (`Authorization: Bearer <token>`, compared in constant
+   * time), on the main port or on LIVEDRAW_METRICS_PORT; at least 16 characters. Empty: no token.
+   * With neither this nor a metrics port, a node's `/metrics` answers 404 E_METRICS_DISABLED. @default ""
+   */
+  metricsToken: { env: "LIVEDRAW_METRICS_TOKEN", schema: z.string().min(16, "must be at least 16 characters"), default: "", sensitive: true },
+  /**
+   * Serve `GET /metrics` on this separate port (a plain node:http listener, on nodes and workers; `0`
+   * picks a free one, logged as `metrics listening`) instead of the main port. Unset (-1): no separate
+   * listener, and a worker serves no metrics. @default -1 (off)
+   */
+  metricsPort: { env: "LIVEDRAW_METRICS_PORT", schema: int(-1, 65535), default: -1 },
+  /** Interface the metrics port binds. @default "127.0.0.1" */
+  metricsHost: { env: "LIVEDRAW_METRICS_HOST", schema: z.string().min(1), default: "127.0.0.1" },
   /** Inbound messages one socket may send per second before it gets E_RATE_LIMITED. @default 20 */
   socketMessagesPerSecond: { env: "LIVEDRAW_SOCKET_MESSAGES_PER_SECOND", schema: int(1, 10_000), default: 20 },
   /** HTTP requests one client address may make per second (health, readiness and metrics exempt) before E_RATE_LIMITED. @default 50 */
@@ -106,13 +158,55 @@ const SPEC = {
   tierMaxProbability: { env: "LIVEDRAW_TIER_MAX_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 0.5 },
   /** Compliance policy: highest total probability of all tiers. @default 1 */
   maxTotalProbability: { env: "LIVEDRAW_MAX_TOTAL_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 1 },
-  /** Spin intents one player may send per second (per node) before E_RATE_LIMITED. @default 10 */
+  /**
+   * Spin intents one player may send per second, counted in Redis across all nodes (an in-memory
+   * limit per node takes over while Redis is unreachable), before E_RATE_LIMITED. @default 10
+   */
   spinsPerSecondPerPlayer: { env: "LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 10 },
+  /** Live-draw entries (`draw:enter`) one player may send per second, across nodes, before E_RATE_LIMITED. @default 5 */
+  entriesPerSecondPerPlayer: { env: "LIVEDRAW_ENTRIES_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 5 },
+  /**
+   * Entries and spins, together, from one client address per second, across nodes. Many phones share
+   * one venue or carrier NAT address: size it for the largest crowd behind one address. 0: no limit. @default 1000
+   */
+  intentsPerSecondPerAddress: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS", schema: int(0, 1_000_000), default: 1000 },
+  /** Entries and spins, together, from one device (`auth.device`) per second, across nodes. 0: no limit. @default 20 */
+  intentsPerSecondPerDevice: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_DEVICE", schema: int(0, 100_000), default: 20 },
+  /** Window of the concentrated-source counts (distinct accounts per address and per device, per campaign), in seconds. @default 600 */
+  sourceWindowSeconds: { env: "LIVEDRAW_SOURCE_WINDOW_SECONDS", schema: int(10, 86_400), default: 600 },
+  /**
+   * Distinct accounts one client address may enter or spin with in one campaign per window before its
+   * further accounts' intents are flagged (see LIVEDRAW_FLAGGED_SOURCE_ACTION). A venue's Wi-Fi puts
+   * hundreds behind one address, so the default action only flags. 0: not counted. @default 50
+   */
+  accountsPerAddress: { env: "LIVEDRAW_ACCOUNTS_PER_ADDRESS", schema: int(0, 10_000_000), default: 50 },
+  /** Distinct accounts one device (`auth.device`) may use in one campaign per window before it is flagged. 0: not counted. @default 5 */
+  accountsPerDevice: { env: "LIVEDRAW_ACCOUNTS_PER_DEVICE", schema: int(0, 1_000_000), default: 5 },
+  /**
+   * What happens to an intent from a flagged source (above LIVEDRAW_ACCOUNTS_PER_ADDRESS or
+   * _PER_DEVICE): `flag` stores and acknowledges it, recorded as flagged for the hosts; `challenge`
+   * refuses it with E_CHALLENGE_REQUIRED (until the challenge hook accepts `auth.challenge`); `block`
+   * refuses it with E_BLOCKED. Ignored when LIVEDRAW_CHALLENGE_MODULE is set. @default "flag"
+   */
+  flaggedSourceAction: { env: "LIVEDRAW_FLAGGED_SOURCE_ACTION", schema: z.enum(["flag", "challenge", "block"]), default: "flag" },
+  /** With `challenge`: the URL of the challenge page sent in E_CHALLENGE_REQUIRED (`challenge.url`); empty: none. @default "" */
+  challengeUrl: { env: "LIVEDRAW_CHALLENGE_URL", schema: z.string().regex(/^(https?:\/\/\S+)?$/, "must be empty or an http(s) URL"), default: "" },
+  /**
+   * A module that decides about flagged sources instead of LIVEDRAW_FLAGGED_SOURCE_ACTION (a captcha
+   * provider's check, say): a path or file URL of an ES module whose default export is a
+   * `ChallengeHook` or a function `(config) => ChallengeHook` (server/challenge.ts). @default ""
+   */
+  challengeModule: { env: "LIVEDRAW_CHALLENGE_MODULE", schema: z.string(), default: "" },
+  /**
+   * Live-draw entries one node handles at once; past it (Redis slow to answer, a flash crowd) an
+   * entry is refused at once with E_BUSY and `retryAfterMs` instead of queueing. @default 5000
+   */
+  maxInflightEntries: { env: "LIVEDRAW_MAX_INFLIGHT_ENTRIES", schema: int(1, 1_000_000), default: 5000 },
   /** Spin intents one worker resolves in one Lua call. @default 500 */
   spinBatchSize: { env: "LIVEDRAW_SPIN_BATCH_SIZE", schema: int(1, 5000), default: 500 },
   /**
-   * A node whose event loop ran this many ms late in the last quarter second refuses new spins with
-   * E_BUSY at once (load shedding) instead of acknowledging them seconds later. 0 turns it off. @default 250
+   * A node whose event loop ran this many ms late in the last quarter second refuses new spins and
+   * live-draw entries with E_BUSY at once (load shedding) instead of acknowledging them seconds later. 0 turns it off. @default 250
    */
   spinShedLagMs: { env: "LIVEDRAW_SPIN_SHED_LAG_MS", schema: int(0, 60_000), default: 250 },
   /** Unresolved spin intents per campaign above which nodes answer E_BUSY (load shedding). @default 200000 */
@@ -141,6 +235,25 @@ const SPEC = {
    * host tokens work. Never echoed in error messages. @default ""
    */
   hosts: { env: "LIVEDRAW_HOSTS", schema: z.string().superRefine(hostListRefinement), default: "", sensitive: true },
+  /** WeChat mini-program AppID for `POST /v1/auth/wechat` (code2session). Empty: that sign-in is off. @default "" */
+  wechatAppId: { env: "LIVEDRAW_WECHAT_APPID", schema: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'"), default: "" },
+  /** The mini-program's AppSecret, sent only to the code2session endpoint; never logged. @default "" */
+  wechatSecret: { env: "LIVEDRAW_WECHAT_SECRET", schema: z.string().min(1).max(256), default: "", sensitive: true },
+  /** The code2session endpoint (WeChat's, or a compatible one: Alipay/ByteDance adapters, a test fake). @default "https://api.weixin.qq.com/sns/jscode2session" */
+  wechatCode2SessionUrl: { env: "LIVEDRAW_WECHAT_CODE2SESSION_URL", schema: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL"), default: "https://api.weixin.qq.com/sns/jscode2session" },
+  /**
+   * How one-time sign-in codes reach phones: `none` (phone sign-in off), `webhook` (POST to
+   * LIVEDRAW_SMS_WEBHOOK_URL, signed with LIVEDRAW_SMS_WEBHOOK_SECRET: your SMS provider's adapter), or
+   * `log` (the code is written to the node's log: local development only, refused when
+   * NODE_ENV=production). @default "none"
+   */
+  smsSender: { env: "LIVEDRAW_SMS_SENDER", schema: z.enum(["none", "webhook", "log"]), default: "none" },
+  /** Where `webhook` SMS sends go (JSON `{ phone, code, ttlSeconds }`). @default "" */
+  smsWebhookUrl: { env: "LIVEDRAW_SMS_WEBHOOK_URL", schema: z.string().regex(/^https?:\/\/\S+$/, "must be an http(s) URL"), default: "" },
+  /** HMAC-SHA256 key of the `x-livedraw-signature` header on SMS webhook calls, ≥ 32 characters. @default "" */
+  smsWebhookSecret: { env: "LIVEDRAW_SMS_WEBHOOK_SECRET", schema: z.string().min(32, "must be at least 32 characters"), default: "", sensitive: true },
+  /** Lifetime of the player tokens the sign-in endpoints issue, in seconds. @default 7200 */
+  loginTokenTtlSeconds: { env: "LIVEDRAW_LOGIN_TOKEN_TTL_SECONDS", schema: int(60, 30 * 86_400), default: 7200 },
   /** Lifetime of a console session (the `ld_host` cookie), in seconds. @default 43200 (12 hours) */
   hostSessionTtlSeconds: { env: "LIVEDRAW_HOST_SESSION_TTL_SECONDS", schema: int(60, 30 * 86_400), default: 43_200 },
   /**
@@ -206,6 +319,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   }
   if (problems.length === 0 && Number(out.minDurationMs) > Number(out.maxDurationMs)) {
     problems.push(`LIVEDRAW_MIN_DURATION_MS (minDurationMs) must not exceed LIVEDRAW_MAX_DURATION_MS (maxDurationMs)`);
+  }
+  if (problems.length === 0 && out.smsSender === "webhook" && (out.smsWebhookUrl === "" || out.smsWebhookSecret === "")) {
+    problems.push("LIVEDRAW_SMS_SENDER=webhook needs LIVEDRAW_SMS_WEBHOOK_URL and LIVEDRAW_SMS_WEBHOOK_SECRET");
+  }
+  if (problems.length === 0 && out.wechatAppId !== "" && out.wechatSecret === "") problems.push("LIVEDRAW_WECHAT_APPID needs LIVEDRAW_WECHAT_SECRET");
+  if (problems.length === 0 && env.NODE_ENV === "production") {
+    if (out.pseudonymKey === "") problems.push("LIVEDRAW_PSEUDONYM_KEY (pseudonymKey) is required when NODE_ENV=production (player pseudonyms must not hang on the token secret)");
+    if (out.smsSender === "log") problems.push("LIVEDRAW_SMS_SENDER=log writes sign-in codes to the log: refused when NODE_ENV=production");
+    if (out.dataKeys === "") problems.push("LIVEDRAW_DATA_KEYS (dataKeys) is required when NODE_ENV=production (the key ring of personal data at rest)");
+  }
+  if (problems.length === 0 && Number(out.auditRetentionDays) < Number(out.campaignRetentionDays)) {
+    problems.push(`LIVEDRAW_AUDIT_RETENTION_DAYS (auditRetentionDays) must not be less than LIVEDRAW_CAMPAIGN_RETENTION_DAYS (campaignRetentionDays)`);
   }
   if (problems.length > 0) throw new ConfigError(problems);
   // The boolean the HTTP side reads; an override of it alone (true = one hop) sets the hop count too.

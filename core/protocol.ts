@@ -34,14 +34,24 @@ export interface SocketData {
   role: Role;
   /** Hosts signed in with the console's session cookie: the session's reference, so signing out disconnects them. */
   hostSession?: string;
+  /** The `jti` of a revocable player token: the socket joins `token:<jti>`, so signing out closes it. */
+  tokenId?: string;
   /** When the socket's credential lapses (the token's `exp`, or the console session's end), in ms: the socket is disconnected then. Viewers have none. */
   expiresAt?: number;
+  /** The client's address (behind LIVEDRAW_TRUST_PROXY hops), for the per-address limits and source counts. */
+  address?: string;
+  /** The handshake's optional `auth.device` (an id of the id grammar), for the per-device limits and source counts. */
+  device?: string;
+  /** The handshake's optional `auth.challenge`: the answer to an E_CHALLENGE_REQUIRED, for the challenge hook. */
+  challenge?: string;
 }
 
 /** Room names, shared by nodes (join) and workers (emit through the Redis emitter). */
 export const rooms = {
   campaign: (campaignId: string) => `campaign:${campaignId}`,
   player: (playerId: string) => `player:${playerId}`,
+  /** Every socket opened with one revocable token (its `jti`), so signing out disconnects them on every node. */
+  token: (tokenId: string) => `token:${tokenId}`,
   leaderboard: (campaignId: string, board: LeaderboardId) => `lb:${campaignId}:${board}`,
   /** Every socket of one host console session (disconnected together at sign-out). */
   hostSession: (sessionRef: string) => `host-session:${sessionRef}`,

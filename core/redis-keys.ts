@@ -77,8 +77,20 @@ export const campaignKeys = (campaignId: string) => {
     historyPrefix: `${tag}:history:`,
     /** String (INCR): sequence number of the campaign room's broadcasts, so clients notice a gap. */
     eventSeq: `${tag}:event-seq`,
+    /** String: the close time (ms) the retention sweep settled on (core/retention.ts); expires with the audit log. */
+    retention: `${tag}:retention`,
   };
 };
+
+/** SCAN pattern matching every key of every campaign (the retention sweep, core/retention.ts). */
+export const CAMPAIGN_KEY_PATTERN = `${KEY_PREFIX}:{campaign:*`;
+
+/** The campaign id and the rest (`spins:results`, `draw:d1:state`, …) of a campaign's key; null for any other key. */
+export function parseCampaignKey(key: string): { campaignId: string; rest: string } | null {
+  const m = /^ld:\{campaign:([^}]+)\}:(.+)$/.exec(key);
+  if (!m || !ID_PATTERN.test(m[1]!)) return null;
+  return { campaignId: m[1]!, rest: m[2]! };
+}
 
 export function historyKey(campaignId: string, playerId: string): string {
   return `${campaignKeys(campaignId).historyPrefix}${checkId("player", playerId)}`;
@@ -127,3 +139,68 @@ export function proofCacheKeys(campaignId: string, drawId: string): { bundle: st
   const bundle = `${campaignKeys(campaignId).proofPrefix}${checkId("draw", drawId)}`;
   return { bundle, merkleIndex: `${bundle}:merkle-index`, merkleNodes: `${bundle}:merkle-nodes` };
 }
+
+/** What a concentrated-source count or a blocklist entry is about (server/sources.ts, server/blocklist.ts). */
+export type SourceKind = "player" | "address" | "device";
+
+/**
+ * Abuse control of one campaign (server/sources.ts, server/blocklist.ts). Fields are
+ * `<kind>:<value>` (`address:203.0.113.7`, `device:abc`, `player:<pseudonym>`).
+ */
+export function sourceKeys(campaignId: string) {
+  const tag = campaignTag(campaignId);
+  return {
+    /** Hash: `<kind>:<value>` → JSON `{ reason, hostId, at }`, the hosts' blocklist. */
+    blocklist: `${tag}:blocklist`,
+    /** Hash: `<kind>:<value>` → JSON `{ accounts, threshold, action, firstAt, lastAt }` of a flagged source. */
+    flaggedSources: `${tag}:flagged-sources`,
+    /** Hash: `<kind>:<value>` → how many intents of that source were flagged (HINCRBY). */
+    flaggedSourceCounts: `${tag}:flagged-source-counts`,
+  };
+}
+
+/**
+ * Set: the distinct accounts seen from one address or device in one campaign during fixed window
+ * number `window` (ms since the epoch / window length); expires after two windows. The value is
+ * base64url-encoded, so an IPv6 address's colons stay out of the key's structure.
+ */
+export function sourceAccountsKey(campaignId: string, kind: "address" | "device", value: string, window: number): string {
+  if (!Number.isSafeInteger(window) || window < 0) throw new Error("a source window must be a non-negative integer");
+  return `${campaignTag(campaignId)}:src:${kind}:${Buffer.from(value, "utf8").toString("base64url")}:${window}`;
+}
+
+/** Hash: intentId → JSON `{ reasons, action, at }` of a draw's flagged entries (stored and acknowledged, marked for the hosts). */
+export function flaggedEntriesKey(campaignId: string, drawId: string): string {
+  return `${campaignTag(campaignId)}:draw:${checkId("draw", drawId)}:flagged`;
+}
+
+/** rate-limiter-flexible key prefixes (it appends `:<key>`) of the cross-node intent limits (server/rate-limit.ts). */
+export const intentLimitPrefix = {
+  spinPlayer: `${KEY_PREFIX}:rl:spin:player`,
+  enterPlayer: `${KEY_PREFIX}:rl:enter:player`,
+  address: `${KEY_PREFIX}:rl:intent:addr`,
+  device: `${KEY_PREFIX}:rl:intent:device`,
+} as const;
+
+/** Hash of one player's sealed personal fields (core/privacy.ts); the pseudonym is the hash tag. */
+export const profileKey = (playerId: string): string => `${KEY_PREFIX}:profile:{${playerId}}`;
+
+/** Pattern matching every profile key (SCAN, for re-sealing after a key rotation). */
+export const PROFILE_KEY_PATTERN = `${KEY_PREFIX}:profile:*`;
+
+/** Stream of erasures: pseudonym, host and time only (POST /v1/privacy/erasure). */
+export const ERASURE_LOG_KEY = `${KEY_PREFIX}:privacy:erasures`;
+
+/** Erasure records kept (approximately; the stream is trimmed). */
+export const ERASURE_LOG_MAXLEN = 100_000;
+
+/** A one-time sign-in code of a phone, keyed by the phone's player pseudonym (never the number). */
+export const otpKey = (playerId: string): string => `${KEY_PREFIX}:otp:{${playerId}}`;
+/** Set while a new code for that phone may not be sent yet. */
+export const otpGapKey = (playerId: string): string => `${KEY_PREFIX}:otp-gap:{${playerId}}`;
+/** Codes sent to that phone in the current day window. */
+export const otpDayKey = (playerId: string): string => `${KEY_PREFIX}:otp-day:{${playerId}}`;
+/** Present while a revoked token (by `jti`) would still be valid. */
+export const revokedTokenKey = (tokenId: string): string => `${KEY_PREFIX}:revoked:${tokenId}`;
+/** Seconds since the epoch: a player's tokens issued before it are refused ("sign out everywhere"). */
+export const tokensAfterKey = (playerId: string): string => `${KEY_PREFIX}:tokens-after:{${playerId}}`;

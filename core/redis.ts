@@ -146,7 +146,7 @@ function parseInfo(text: string): Map<string, string> {
  * be evicted; at maxmemory writes are then refused and answered E_UNAVAILABLE), else it throws
  * RedisSettingsError; AOF off or no maxmemory is warned about loudly.
  */
-export async function checkRedisServer(redis: Redis, warn: (fields: Record<string, unknown>, msg: string) => void): Promise<RedisServerInfo> {
+export async function checkRedisServer(redis: Redis, warn: (fields: Record<string, unknown>, msg: string) => void, opts: { allowNoAof?: boolean } = {}): Promise<RedisServerInfo> {
   const info = parseInfo(await redis.info());
   const server = { version: info.get("redis_version") ?? "0", maxmemoryPolicy: info.get("maxmemory_policy") ?? "unknown", maxmemory: Number(info.get("maxmemory") ?? 0), aofEnabled: info.get("aof_enabled") === "1" };
   const [major = 0, minor = 0] = server.version.split(".").map(Number);
@@ -159,8 +159,14 @@ export async function checkRedisServer(redis: Redis, warn: (fields: Record<strin
         "Set `maxmemory-policy noeviction` in redis.conf (or CONFIG SET maxmemory-policy noeviction).",
     );
   }
+  if (!server.aofEnabled && opts.allowNoAof !== true) {
+    throw new RedisSettingsError(
+      "Redis has AOF off (appendonly no): acknowledged entries and spins would be lost if it restarts. Set `appendonly yes` (or CONFIG SET appendonly yes); " +
+        "if your Redis persists another way (a managed service, replicas), set LIVEDRAW_ALLOW_NO_AOF=1 to accept that.",
+    );
+  }
   if (!server.aofEnabled) {
-    warn({ redisVersion: server.version }, "REDIS AOF IS OFF: acknowledged entries and spins are lost if Redis restarts. Set `appendonly yes` (docs/operations.md, Redis).");
+    warn({ redisVersion: server.version }, "REDIS AOF IS OFF (LIVEDRAW_ALLOW_NO_AOF=1): acknowledged entries and spins are lost if Redis restarts without another form of persistence.");
   }
   if (server.maxmemory === 0) {
     warn({ redisVersion: server.version }, "Redis has no maxmemory: it can grow until the host runs out of memory. Set `maxmemory` (docs/operations.md, Redis).");

@@ -3,6 +3,7 @@
  * the type it checks (`@livedraw/protocol`); the assertions at the bottom fail the build if
  * a schema and its type drift apart.
  */
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ID_PATTERN } from "@livedraw/protocol";
 import type {
@@ -43,6 +44,16 @@ export const awardPointsSchema = z.strictObject({ playerId: idSchema, points: z.
 /** Body of `POST /v1/campaigns/:campaignId/inventory`: add stock to one tier (allowed while live). */
 export const addInventorySchema = z.strictObject({ tierId: idSchema, add: z.number().int().positive().max(100_000_000) });
 /** Body of `POST /v1/campaigns/:campaignId/tickets`: grant spins to a player. */
+/** POST /v1/auth/wechat: the code from the mini-program's `wx.login()`. */
+export const wechatLoginSchema = z.strictObject({ code: z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, "must be the code from wx.login(): 1-128 letters, digits, '_' or '-'") });
+/** POST /v1/auth/phone/code: where to send a one-time code. */
+export const phoneCodeSchema = z.strictObject({ phone: z.string().min(5).max(24) });
+/** POST /v1/auth/phone: the phone and the code it received. */
+export const phoneLoginSchema = z.strictObject({ phone: z.string().min(5).max(24), code: z.string().regex(/^\d{6}$/, "must be the 6-digit code") });
+/** POST /v1/auth/revoke: the integrator's id of the player whose tokens are revoked. */
+export const revokePlayerSchema = z.strictObject({ playerId: idSchema });
+/** POST /v1/privacy/erasure: the integrator's id of the player (a token's `sub`, not the pseudonym). */
+export const erasureSchema = z.strictObject({ playerId: idSchema });
 export const grantTicketsSchema = z.strictObject({ playerId: idSchema, tickets: z.number().int().positive().max(1_000_000) });
 
 const drawTierSchema = z.strictObject({ tierId: idSchema, name: z.string().trim().min(1).max(60), count: z.number().int().positive() });
@@ -81,11 +92,28 @@ export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).ma
 export const closeSchema = z.strictObject({});
 export type StartDrawBody = z.infer<typeof startDrawSchema>;
 
+/** A blocklist entry's value: a player id or pseudonym and a device id match ID_PATTERN; an address is an IPv4/IPv6 literal (`::ffff:` dropped). */
+function checkBlockValue(b: { kind: "player" | "address" | "device"; value: string }, ctx: z.RefinementCtx): void {
+  if (b.kind === "address") {
+    if (isIP(b.value.replace(/^::ffff:(?=\d)/i, "")) === 0) ctx.addIssue({ code: "custom", path: ["value"], message: "must be an IPv4 or IPv6 address" });
+  } else if (!ID_PATTERN.test(b.value)) {
+    ctx.addIssue({ code: "custom", path: ["value"], message: "must be 1-64 characters of letters, digits, '_' or '-', starting with a letter or digit" });
+  }
+}
+const blockKindSchema = z.enum(["player", "address", "device"]);
+/** Body of `POST /v1/campaigns/:campaignId/blocklist` (server/routes-blocklist.ts). */
+export const blockSchema = z
+  .strictObject({ kind: blockKindSchema, value: z.string().trim().min(1).max(64), reason: z.string().trim().min(1).max(200).default("blocked by a host") })
+  .superRefine(checkBlockValue);
+/** Body of `DELETE /v1/campaigns/:campaignId/blocklist`. */
+export const unblockSchema = z.strictObject({ kind: blockKindSchema, value: z.string().trim().min(1).max(64) }).superRefine(checkBlockValue);
+
 /** Body of `POST /dev/token` (only when dev tokens are enabled). */
 export const devTokenSchema = z.strictObject({
   role: z.enum(["player", "host"]).default("player"),
   playerId: idSchema,
   name: z.string().trim().min(1).max(64).optional(),
+  phone: z.string().regex(/^\+?\d{5,15}$/, "must be 5-15 digits, optionally after +").optional(),
   ttlSeconds: z.number().int().positive().max(7 * 24 * 3600).default(3600),
 });
 
@@ -97,6 +125,8 @@ export const tokenClaimsSchema = z.object({
   sub: idSchema,
   role: z.enum(["player", "host"]),
   name: z.string().max(64).optional(),
+  /** The player's phone number (digits, optional leading +): stored sealed (AES-256-GCM), shown masked, never logged. */
+  phone: z.string().regex(/^\+?\d{5,15}$/).optional(),
   /** Host tokens only: the campaigns this token may act on (absent: every campaign). */
   campaigns: z.array(idSchema).min(1).max(1000).optional(),
 });

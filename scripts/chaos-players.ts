@@ -53,7 +53,15 @@ export class Player {
   private spinning: Promise<void> | null = null;
   private readonly pendingEntries = new Set<Promise<unknown>>();
 
+  /** Every frame this player's sockets received (searched for personal data at the end). */
+  readonly frames: string[] = [];
+
+  /**
+   * `person` is who the player is to the integrator (the token's `sub`, name and phone: personal
+   * data); `playerId` is the pseudonym the server stores and everything here compares against.
+   */
   constructor(
+    readonly person: { sub: string; name: string; phone: string },
     readonly playerId: string,
     urls: string[],
     tokens: TokenService,
@@ -62,10 +70,17 @@ export class Player {
     const base = webSocketTransport(WebSocket);
     this.client = new LiveDrawClient({
       url: urls,
-      token: () => tokens.sign({ sub: playerId, role: "player", name: `玩家${playerId.slice(-3)}` }, 3600),
+      token: () => tokens.sign({ sub: person.sub, role: "player", name: person.name, phone: person.phone }, 3600),
       transport: (url, h) => {
         this.url = url;
-        return base(url, h);
+        return base(url, {
+          onOpen: () => h.onOpen(),
+          onMessage: (data) => {
+            this.frames.push(data);
+            h.onMessage(data);
+          },
+          onClose: (code, reason) => h.onClose(code, reason),
+        });
       },
     });
     this.client.on("state", (s: StateChange) => this.states.push({ at: this.since(), from: s.oldState, to: s.newState, reason: s.reason }));

@@ -1,4 +1,5 @@
 /** bench/results/chaos.md: the chaos run's headline figures, its faults and anything that went wrong. */
+import type { PrivacyVerdict } from "./chaos-privacy.js";
 
 interface FaultRow {
   kind: string;
@@ -26,6 +27,7 @@ export interface ChaosReportView {
   settled: boolean;
   settle_ms: number;
   still_waiting_for: string[];
+  privacy: PrivacyVerdict;
   detail: Record<string, unknown> & { acked_spins: number; acked_entries: number };
   inventory: { tierId: string; stocked: number; issued: number; remaining: number; ledger_wins: number; ok: boolean }[];
   draws: { drawId: string; phase: string | null; entrants_in_redis: number; acked_entries: number; refused_entries: Record<string, number>; winners: number }[];
@@ -64,6 +66,12 @@ export function chaosMarkdown(r: ChaosReportView): string {
   }
   lines.push("");
   lines.push("Recovery: for each client whose connection the fault cut, the time from the service being reachable again (a killed node: at once, since the other nodes are up; Redis: its restart) to the client's `state` being `connected` again. First success: the longest any client waited, after the node or Redis was back, for its next acknowledged spin or entry.");
+  lines.push("");
+  const pv = r.privacy;
+  lines.push("## Personal data");
+  lines.push("");
+  lines.push(`Searched for ${pv.needles} values (each player's raw id, phone and name): ${pv.searched.redis_keys} Redis keys (${Math.round(pv.searched.redis_bytes / 1024)} KiB), ${pv.searched.files.length} Redis files (${pv.searched.files.join(", ")}; ${Math.round(pv.searched.file_bytes / 1024)} KiB, RDB written uncompressed), ${Math.round(pv.searched.log_and_frame_bytes / 1024)} KiB of logs and received frames: **${pv.findings.length} found**${pv.findings.length ? ` (${pv.findings.slice(0, 5).map((f) => `${f.label} in ${f.where}`).join("; ")})` : ""}.`);
+  lines.push(`Erasure: ${pv.erased} players erased, sealed profiles ${pv.profiles_before_erasure} → ${pv.profiles_after_erasure}; audit chain ${pv.audit_chain_ok ? "verifies" : "**broken**"}; proof bundles verified ${pv.bundles_verified}${pv.bundles_failed.length ? `, failed: ${pv.bundles_failed.join(", ")}` : ""}.`);
   lines.push("");
   lines.push("## Stock and draws");
   lines.push("");

@@ -25,6 +25,8 @@ import { projectRoot } from "../core/assets.js";
 import { campaignKeys, drawKeys } from "../core/redis-keys.js";
 import { TokenService } from "../server/auth.js";
 import { Fleet } from "./chaos-fleet.js";
+import { checkPrivacy } from "./chaos-privacy.js";
+import { Pseudonymiser } from "../core/privacy.js";
 import { Player, sleep } from "./chaos-players.js";
 import { chaosMarkdown } from "./chaos-report.js";
 import { tamper, verifyClient, verifyRedis, type ClientVerdict } from "./chaos-verify.js";
@@ -68,6 +70,10 @@ interface Fault {
 
 const secret = randomBytes(32).toString("hex");
 const tokens = new TokenService(secret);
+// The run's own keys: player pseudonyms and the key ring of sealed personal data.
+const pseudonymKey = randomBytes(32).toString("hex");
+const pseudonyms = new Pseudonymiser(Buffer.from(pseudonymKey, "utf8"));
+const dataKeys = `run:${randomBytes(32).toString("base64")}`;
 let fleet: Fleet;
 let admin: Redis | null = null;
 const players: Player[] = [];
@@ -96,11 +102,15 @@ async function main(): Promise<void> {
   fleet = new Fleet(runTag, () => ({
     REDIS_URL: redisUrl,
     LIVEDRAW_JWT_SECRET: secret,
+    LIVEDRAW_PSEUDONYM_KEY: pseudonymKey,
+    LIVEDRAW_DATA_KEYS: dataKeys,
     LIVEDRAW_HOST: "127.0.0.1",
     LOG_LEVEL: "info",
     // Every client of this run is 127.0.0.1: lift the per-address limits.
     LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "10000",
     LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS: "0",
+    LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS: "0",
+    LIVEDRAW_ACCOUNTS_PER_ADDRESS: "0",
   }), since);
   try {
     redisUrl = (await fleet.startRedis(say)).url;
@@ -142,7 +152,10 @@ async function main(): Promise<void> {
   // The audience: player i starts on node i mod 3 and knows all of them.
   for (let i = 0; i < PLAYERS; i++) {
     const rotated = urls.map((_, j) => urls[(i + j) % urls.length]!);
-    players.push(new Player(`chaos-p${String(i).padStart(3, "0")}`, rotated, tokens, since));
+    // Players known by phone number or by openid, with real-looking names: the privacy scan looks for these.
+    const phone = `1397654${String(1000 + i)}`;
+    const person = i % 2 === 0 ? { sub: phone, name: `司马相如${i}`, phone } : { sub: `oChaos${String(i).padStart(3, "0")}Wx8Lq2Zr`, name: `Genevieve Hartley ${i}`, phone: `+86${phone}` };
+    players.push(new Player(person, pseudonyms.player(person.sub), rotated, tokens, since));
   }
   await Promise.all(players.map((p) => p.start(CAMPAIGN)));
   say(`${PLAYERS} players connected and subscribed to ${CAMPAIGN}`);
@@ -303,9 +316,11 @@ async function main(): Promise<void> {
   const clientVerdicts: ClientVerdict[] = [];
   for (let i = 0; i < players.length; i += 10) {
     const batch = players.slice(i, i + 10);
-    clientVerdicts.push(...(await Promise.all(batch.map(async (p) => verifyClient(p, CAMPAIGN, await freshSnapshot(p.playerId, urls), draws)))));
+    clientVerdicts.push(...(await Promise.all(batch.map(async (p) => verifyClient(p, CAMPAIGN, await freshSnapshot(p.person.sub, urls), draws)))));
   }
   const consistent = clientVerdicts.filter((c) => c.consistent).length;
+  say("privacy: searching logs, received frames, Redis keys, RDB and AOF for raw ids, phones and names; then erasing everyone");
+  const privacy = await checkPrivacy({ admin, dataDir: fleet.redis.dataDir, logDir: fleet.logDir, players, url: urls[0]!, hostToken, campaignId: CAMPAIGN, drawIds });
 
   // Recovery per fault: for each client whose connection the fault cut, the time from the service
   // being reachable again (a node: at once, the other nodes are up; Redis: its restart) to the
@@ -341,7 +356,7 @@ async function main(): Promise<void> {
 
   // Stricter than the headline counts: also a run that did not settle, a spin answered with another
   // result than the stored one, or a process that never became ready fails.
-  const ok = lost === 0 && duplicated === 0 && verdict.oversold_tiers === 0 && unexpected === 0 && consistent === PLAYERS && verdict.spin_result_mismatches === 0 && settled && fleet.startFailures.length === 0;
+  const ok = lost === 0 && duplicated === 0 && verdict.oversold_tiers === 0 && unexpected === 0 && consistent === PLAYERS && verdict.spin_result_mismatches === 0 && settled && fleet.startFailures.length === 0 && privacy.ok;
   const report = {
     ok,
     acked: verdict.acked_spins + verdict.acked_entries,
@@ -355,6 +370,7 @@ async function main(): Promise<void> {
     settled,
     settle_ms: settleMs,
     still_waiting_for: settled ? [] : waiting,
+    privacy,
     detail: {
       acked_spins: verdict.acked_spins,
       acked_entries: verdict.acked_entries,
@@ -426,6 +442,7 @@ async function main(): Promise<void> {
   for (const c of report.inconsistent_clients.slice(0, 5)) console.log(`  ${c.playerId}: ${c.problems.slice(0, 3).join(" | ")}`);
   for (const [what, list] of Object.entries(verdict.samples)) console.log(`  ${what}: ${list.slice(0, 3).join(" | ")}`);
   for (const e of fleet.unexpectedExits) console.log(`  unexpected exit: ${e.label} code ${e.code} signal ${e.signal} at ${e.at} ms`);
+  console.log(`  privacy: ${privacy.findings.length} raw ids/phones/names found in ${privacy.searched.redis_keys} keys, ${privacy.searched.files.length} Redis files and ${Math.round(privacy.searched.log_and_frame_bytes / 1e6)} MB of logs and frames; erased ${privacy.erased}/${PLAYERS}, profiles left ${privacy.profiles_after_erasure}, audit chain ${privacy.audit_chain_ok ? "verifies" : "BROKEN"}, ${privacy.bundles_verified}/${drawIds.length} proof bundles verify`);
   console.log(`  written: ${path.relative(process.cwd(), path.join(dir, "chaos.json"))}, chaos.md`);
   await shutdown(ok ? 0 : 1);
 }

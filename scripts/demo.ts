@@ -94,6 +94,9 @@ async function main(): Promise<void> {
     LIVEDRAW_DEV_TOKENS: "1",
     // The whole simulated audience fetches its tokens from this one address at start-up.
     LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "10000",
+    // The simulated audience all comes from this machine: no per-address intent limit, no source flags.
+    LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS: "0",
+    LIVEDRAW_ACCOUNTS_PER_ADDRESS: "0",
     LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
   };
   const firstPort = await pickPort(intEnv("DEMO_PORT", 3001));

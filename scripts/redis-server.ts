@@ -59,14 +59,22 @@ export const INSTALL_HELP = [
   "or point REDIS_URL at a Redis 7 you already run, e.g. REDIS_URL=redis://127.0.0.1:6379",
 ].join("\n");
 
-async function answers(url: string): Promise<boolean> {
+/** Whether the Redis at `url` answers, and if so what would make the roles refuse it (AOF off, evicting). */
+async function probe(url: string): Promise<{ answers: false } | { answers: true; unsafe: string | null }> {
   const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
   client.on("error", () => undefined);
   try {
     await client.connect();
-    return (await client.ping()) === "PONG";
+    if ((await client.ping()) !== "PONG") return { answers: false };
+    const info = await client.info().catch(() => "");
+    const aof = /^aof_enabled:(\d)/m.exec(info)?.[1];
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    const allowNoAof = /^(1|true|yes)$/i.test(process.env.LIVEDRAW_ALLOW_NO_AOF ?? "");
+    if (aof === "0" && !allowNoAof) return { answers: true, unsafe: "has AOF off (set LIVEDRAW_ALLOW_NO_AOF=1 to use it anyway)" };
+    if (policy !== undefined && policy !== "noeviction") return { answers: true, unsafe: `has maxmemory-policy ${policy} (livedraw needs noeviction)` };
+    return { answers: true, unsafe: null };
   } catch {
-    return false;
+    return { answers: false };
   } finally {
     client.disconnect();
   }
@@ -92,12 +100,16 @@ export async function ensureRedis(opts: EnsureRedisOptions = {}): Promise<Runnin
   const log = opts.log ?? (() => undefined);
   const envUrl = process.env.REDIS_URL;
   if (opts.useEnvUrl && envUrl) {
-    if (await answers(envUrl)) {
+    const found = await probe(envUrl);
+    if (found.answers && found.unsafe !== null) {
+      log(`REDIS_URL=${envUrl} ${found.unsafe}; starting a private redis-server instead`);
+    } else if (found.answers) {
       log(`using REDIS_URL=${envUrl}`);
       const notOurs = async () => undefined;
       return { url: envUrl, owned: false, port: Number(new URL(envUrl).port || 6379), dataDir: null, stop: notOurs, kill: notOurs, restart: notOurs };
+    } else {
+      log(`REDIS_URL=${envUrl} does not answer; starting a private redis-server instead`);
     }
-    log(`REDIS_URL=${envUrl} does not answer; starting a private redis-server instead`);
   }
   if (!hasRedisServer()) throw new RedisUnavailableError(INSTALL_HELP);
 

@@ -1,7 +1,8 @@
 /**
  * Player and host tokens: HS256 JWTs signed with the configured secret (jose). Claims: `sub` (the
  * player or host id), `role` (`player` | `host`), optional `name` (display name, masked before it is
- * stored or shown). Issued by the integrator's backend in production; `POST /dev/token` issues them
+ * shown) and `phone`. A player's `sub` becomes a pseudonym at the socket boundary (core/privacy.ts);
+ * the raw `name` and `phone` are stored only sealed in the player's profile. Issued by the integrator's backend in production; `POST /dev/token` issues them
  * locally only when LIVEDRAW_DEV_TOKENS is on.
  */
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
@@ -12,8 +13,12 @@ export const TOKEN_ISSUER = "livedraw";
 
 export const NO_EXPIRY_MESSAGE = "The token has no expiry (exp); issue tokens with one.";
 
-/** A verified token's claims, and when it expires (ms since the epoch, from `exp`). */
-export type VerifiedClaims = TokenClaims & { expiresAt: number };
+/**
+ * A verified token's claims, when it expires (ms since the epoch, from `exp`), when it was issued
+ * (`iat`, seconds, 0 when absent) and its id (`jti`, when it has one: tokens the sign-in endpoints
+ * issue do, and only such tokens can be revoked one by one).
+ */
+export type VerifiedClaims = TokenClaims & { expiresAt: number; issuedAt: number; tokenId?: string };
 
 export class TokenService {
   private readonly key: Uint8Array;
@@ -22,10 +27,11 @@ export class TokenService {
     this.key = new TextEncoder().encode(secret);
   }
 
-  async sign(claims: TokenClaims, ttlSeconds: number): Promise<string> {
+  async sign(claims: TokenClaims, ttlSeconds: number, options: { tokenId?: string } = {}): Promise<string> {
     const jwt = new SignJWT({
       role: claims.role,
       ...(claims.name === undefined ? {} : { name: claims.name }),
+      ...(claims.phone === undefined ? {} : { phone: claims.phone }),
       ...(claims.campaigns === undefined ? {} : { campaigns: claims.campaigns }),
     })
       .setProtectedHeader({ alg: "HS256" })
@@ -33,6 +39,7 @@ export class TokenService {
       .setIssuer(TOKEN_ISSUER)
       .setIssuedAt()
       .setExpirationTime(`${ttlSeconds}s`);
+    if (options.tokenId !== undefined) jwt.setJti(options.tokenId);
     return jwt.sign(this.key);
   }
 
@@ -47,7 +54,9 @@ export class TokenService {
       if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) throw new AppError("E_UNAUTHORIZED", NO_EXPIRY_MESSAGE);
       const claims = tokenClaimsSchema.safeParse(payload);
       if (!claims.success) throw new AppError("E_UNAUTHORIZED", "The token's claims are not valid (sub, role).");
-      return { ...claims.data, expiresAt: payload.exp * 1000 };
+      const issuedAt = typeof payload.iat === "number" && Number.isFinite(payload.iat) ? payload.iat : 0;
+      const tokenId = typeof payload.jti === "string" && /^[A-Za-z0-9_-]{8,64}$/.test(payload.jti) ? payload.jti : undefined;
+      return { ...claims.data, expiresAt: payload.exp * 1000, issuedAt, ...(tokenId === undefined ? {} : { tokenId }) };
     } catch (err) {
       if (err instanceof AppError) throw err;
       if (err instanceof joseErrors.JWTExpired) throw new AppError("E_UNAUTHORIZED", "The token has expired; get a fresh one.");

@@ -17,6 +17,8 @@ import type { CampaignExistence } from "./campaign-exists.js";
 import type { HostAuth } from "./host-session.js";
 import type { Metrics } from "./metrics.js";
 import type { SpinTrigger } from "./spin-trigger.js";
+import type { ProfileStore, Pseudonymiser } from "../core/privacy.js";
+import type { PhoneCodes, TokenRevocations } from "./login.js";
 
 export type IoServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, SocketData>;
 
@@ -40,6 +42,14 @@ export interface NodeContext {
   shedder: LoadShedder;
   io: IoServer;
   tokens: TokenService;
+  /** Raw player ids (token `sub`) → pseudonyms; applied once, at the socket boundary. */
+  pseudonyms: Pseudonymiser;
+  /** Sealed (AES-256-GCM) names, phone numbers and addresses of players. */
+  profiles: ProfileStore;
+  /** Revoked player tokens (one by `jti`, or all of a player's before a time). */
+  revocations: TokenRevocations;
+  /** Phone sign-in codes; null when LIVEDRAW_SMS_SENDER is `none`. */
+  phoneCodes: PhoneCodes | null;
   /** Host requests: Bearer host tokens or console sessions (cookie + CSRF token). */
   hostAuth: HostAuth;
   metrics: Metrics;

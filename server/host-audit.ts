@@ -13,7 +13,8 @@ export const HOST_ACTION = "host.action";
 /** What a host did (the `action` field of a `host.action` record). */
 export type HostActionName =
   | "open-draw" | "reveal-tier" | "redraw" | "cancel-draw" | "close-draw"
-  | "create-campaign" | "update-campaign" | "add-inventory" | "grant-tickets" | "award-points";
+  | "create-campaign" | "update-campaign" | "add-inventory" | "grant-tickets" | "award-points"
+  | "block" | "unblock";
 
 /**
  * Appends `{ hostId, via, action, ...details }`. With an `Idempotency-Key` (`idempotency`), a

@@ -19,13 +19,16 @@ import type { Logger } from "../core/logger.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
 import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { TokenService } from "./auth.js";
+import { ProfileStore, privacyFromConfig } from "../core/privacy.js";
+import { PhoneCodes, TokenRevocations, smsSenderFromConfig } from "./login.js";
 import { DEFAULT_JOIN_URL } from "../config/options.js";
 import { HostAccounts } from "./host-accounts.js";
 import { HostAuth } from "./host-session.js";
 import type { IoServer, NodeContext } from "./context.js";
 import { createNodeHttpServer } from "./http-node.js";
 import { mountOnUws } from "./http-uws.js";
-import { createMetrics } from "./metrics.js";
+import { backlogSampler, createMetrics, observeRevealFanout } from "./metrics.js";
+import { startMetricsListener, timedBroadcaster } from "../core/metrics.js";
 import { createRoutes } from "./routes.js";
 import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
 import { uwsBackpressureFor, watchSlowConsumers } from "./slow-consumers.js";
@@ -64,7 +67,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
   catchPublishErrors(pub, (err) => log.warn({ err }, "broadcast lost: Redis unreachable"));
   await Promise.all(connections.map((c) => waitReady(c)));
-  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg));
+  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg), { allowNoAof: config.allowNoAof });
 
   const clock = new RedisClock();
   await clock.sync(redis);
@@ -82,9 +85,14 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
 
   const metrics = createMetrics(config.nodeId, selection.engine);
   metrics.engine.set(1);
+  metrics.setBacklogSource(backlogSampler(redis, queue, () => clock.now(), log));
+  observeRevealFanout(io, () => clock.now(), metrics, log);
   const spins = new SpinStore(redis);
   const store = new DrawStore(redis);
   const tokens = new TokenService(config.jwtSecret);
+  const privacy = privacyFromConfig(config);
+  const sms = smsSenderFromConfig(config, log);
+  for (const env of privacy.derived) log.warn({ env }, `${env} is not set: derived from LIVEDRAW_JWT_SECRET (set it before going live; see docs/operations.md, "Personal data")`);
   const hostAccounts = new HostAccounts(config.hosts);
   if (config.joinUrl === DEFAULT_JOIN_URL) log.warn({ joinUrl: config.joinUrl }, "LIVEDRAW_JOIN_URL is not set: the big screen's QR code points at a placeholder");
   const ctx: NodeContext = {
@@ -93,7 +101,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     redis,
     redisConnections: connections,
     store,
-    draws: new LiveDraws(store, nodeBroadcaster(io), () => clock.now(), { resultsDelayMs: config.drawResultsDelayMs }),
+    draws: new LiveDraws(store, timedBroadcaster(nodeBroadcaster(io), () => clock.now(), metrics.revealEmit), () => clock.now(), { resultsDelayMs: config.drawResultsDelayMs }),
     beacons: new BeaconService(config),
     spins,
     leaderboards: new LeaderboardStore(redis),
@@ -104,6 +112,10 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     queue,
     io,
     tokens,
+    pseudonyms: privacy.pseudonyms,
+    profiles: new ProfileStore(redis, privacy.vault),
+    revocations: new TokenRevocations(redis),
+    phoneCodes: sms === null ? null : new PhoneCodes(redis, privacy.pseudonyms, sms, config.jwtSecret, log),
     hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy, trustProxyHops: config.trustProxyHops }),
     metrics,
     engine: selection.engine,
@@ -146,6 +158,9 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   }
   const stopTicker = startTicker(ctx);
   const stopPusher = startLeaderboardPusher(ctx);
+  // GET /metrics on its own port (LIVEDRAW_METRICS_PORT), before "listening" so that line means both are up.
+  const metricsListener = config.metricsPort >= 0 ? await startMetricsListener(config, metrics.registry, (err) => log.error({ err }, "metrics listener error")) : null;
+  if (metricsListener) log.info({ port: metricsListener.port, host: config.metricsHost, token: config.metricsToken !== "" }, "metrics listening");
   log.info({ port, host: config.host, engine: selection.engine, hostAccounts: hostAccounts.size }, "listening");
 
   let closing: Promise<void> | undefined;
@@ -165,6 +180,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
       io.local.disconnectSockets();
       io.close();
       await listening.catch(() => undefined);
+      await metricsListener?.close();
       await queue.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       log.info("closed");

@@ -2,7 +2,7 @@
  * The HTTP API of a socket node (served on uWebSockets.js or node:http alike):
  *   GET  /healthz                               liveness, engine in use
  *   GET  /readyz                                Redis reachable and not draining
- *   GET  /metrics                               Prometheus
+ *   GET  /metrics                               Prometheus, behind LIVEDRAW_METRICS_TOKEN (or on LIVEDRAW_METRICS_PORT; else 404)
  *   pages: /control and / (console), /screen/:campaignId (big screen), /assets/<file>: pages-serve.ts
  *   POST /v1/host/session                       console sign-in: session cookie + CSRF token
  *   GET  /v1/host/session                       the current session (its CSRF token again)
@@ -17,6 +17,7 @@
  *   GET  /v1/campaigns/:campaignId/stats        host: stock accounting and spin counts
  *   GET  /v1/campaigns/:campaignId/audit        public: the hash-chained audit log
  *   GET  /v1/campaigns/:campaignId/join         public: the URL players join by (the big screen's QR code)
+ *   /v1/campaigns/:campaignId/blocklist, …/flagged-sources, …/flagged-entries   host: abuse control (routes-blocklist.ts)
  *   POST /dev/token                             dev only: issue a token (LIVEDRAW_DEV_TOKENS)
  * Host endpoints take `Authorization: Bearer <host token>` or the session cookie (with
  * `X-CSRF-Token` when they change something); see server/host-session.ts. Every response carries
@@ -24,6 +25,7 @@
  */
 import { RateLimiterMemory } from "rate-limiter-flexible";
 import { AppError, toAppError } from "../core/errors.js";
+import { metricsAccess } from "../core/metrics.js";
 import { addInventorySchema, awardPointsSchema, devTokenSchema, grantTicketsSchema, hostSignInSchema } from "../core/schemas.js";
 import type { NodeContext } from "./context.js";
 import { recordHostAction } from "./host-audit.js";
@@ -35,6 +37,9 @@ import { createPages } from "./pages-serve.js";
 import { consume } from "./rate-limit.js";
 import { publicReads } from "./public-reads.js";
 import { drawRoutes } from "./routes-draws.js";
+import { blocklistRoutes } from "./routes-blocklist.js";
+import { privacyRoutes } from "./routes-privacy.js";
+import { loginRoutes } from "./routes-login.js";
 import { rooms } from "../core/protocol.js";
 
 /** On every HTTP response, the API's as well as the pages'. */
@@ -96,6 +101,8 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       }
     }
     if (method === "GET" && req.path === "/metrics") {
+      const access = metricsAccess(ctx.config, "main", req.headers.authorization);
+      if (!access.ok) throw new AppError(access.code, access.message);
       return { status: 200, headers: { "content-type": ctx.metrics.registry.contentType }, body: await ctx.metrics.registry.metrics() };
     }
     if (method === "GET") {
@@ -117,10 +124,17 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       ctx.io.in(rooms.hostSession(ref)).disconnectSockets(true);
       return { status: 204, headers: { "set-cookie": ctx.hostAuth.setCookie(req, null), "cache-control": "no-store" }, body: "" };
     }
+    const privacy = await privacyRoutes(ctx, req);
+    if (privacy) return privacy;
+    const login = await loginRoutes(ctx, req);
+    if (login) return login;
     if (method === "POST" && req.path === "/dev/token") {
       if (!ctx.config.devTokens) return errorResponse("E_NOT_FOUND", "Dev tokens are disabled (set LIVEDRAW_DEV_TOKENS=1 for local use).");
       const body = parseBody(devTokenSchema, req);
-      const token = await ctx.tokens.sign({ sub: body.playerId, role: body.role, ...(body.name === undefined ? {} : { name: body.name }) }, body.ttlSeconds);
+      const token = await ctx.tokens.sign(
+        { sub: body.playerId, role: body.role, ...(body.name === undefined ? {} : { name: body.name }), ...(body.phone === undefined ? {} : { phone: body.phone }) },
+        body.ttlSeconds,
+      );
       return json(200, { token, expiresInSeconds: body.ttlSeconds });
     }
     const policy = {
@@ -148,6 +162,8 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       await recordHostAction(ctx, campaignId, who, "update-campaign");
       return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
     }
+    const abuse = await blocklistRoutes(ctx, req, parts); // blocklist, flagged sources and entries: routes-blocklist.ts
+    if (abuse) return abuse;
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 4 && parts[3] !== "draws") {
       const campaignId = pathId(parts[2], "campaignId");
       if (method === "GET" && parts[3] === "rules") return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
@@ -170,17 +186,20 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         const body = parseBody(awardPointsSchema, req);
         await ctx.campaigns.require(campaignId);
         const key = idempotencyKey(req);
-        const score = await ctx.leaderboards.awardPoints(campaignId, body.playerId, body.points, key);
-        await recordHostAction(ctx, campaignId, who, "award-points", { playerId: body.playerId, points: body.points }, key);
-        return json(200, { campaignId, playerId: body.playerId, score });
+        // `playerId` is the integrator's id (a token's `sub`); the server only ever stores its pseudonym.
+        const playerId = ctx.pseudonyms.player(body.playerId);
+        const score = await ctx.leaderboards.awardPoints(campaignId, playerId, body.points, key);
+        await recordHostAction(ctx, campaignId, who, "award-points", { playerId, points: body.points }, key);
+        return json(200, { campaignId, playerId, score });
       }
       if (method === "POST" && parts[3] === "tickets") {
         const who = await ctx.hostAuth.require(req, true, campaignId);
         const body = parseBody(grantTicketsSchema, req);
         const key = idempotencyKey(req);
-        const tickets = await ctx.spins.grantTickets(campaignId, body.playerId, body.tickets, key);
-        await recordHostAction(ctx, campaignId, who, "grant-tickets", { playerId: body.playerId, tickets: body.tickets }, key);
-        return json(200, { campaignId, playerId: body.playerId, tickets });
+        const playerId = ctx.pseudonyms.player(body.playerId);
+        const tickets = await ctx.spins.grantTickets(campaignId, playerId, body.tickets, key);
+        await recordHostAction(ctx, campaignId, who, "grant-tickets", { playerId, tickets: body.tickets }, key);
+        return json(200, { campaignId, playerId, tickets });
       }
     }
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts[3] === "draws") {

@@ -16,6 +16,7 @@
  * sustained flood is disconnected), rooms per socket (handlers/subscriptions.ts), and no socket
  * outlives its token's `exp` (or its console session).
  */
+import { createHash } from "node:crypto";
 import { AppError, toAppError } from "../core/errors.js";
 import { logId, maskName } from "../core/mask.js";
 import { SUPPORTED_PROTOCOL_VERSIONS, rooms, type Ack, type SocketData } from "../core/protocol.js";
@@ -31,6 +32,9 @@ import { clientAddress } from "./client-address.js";
 import { AddressConnections } from "./connection-limit.js";
 import { FORCED_DISCONNECT_REASONS, type ForcedDisconnectReason } from "./disconnect-reasons.js";
 import { MessageRate } from "./message-rate.js";
+import { handshakeSource } from "./sources.js";
+import { Lru } from "./lru.js";
+import type { VerifiedClaims } from "./auth.js";
 
 /** What a client refused at the handshake for its address's connection count is told to wait. */
 export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5000;
@@ -66,6 +70,30 @@ export function secureEngineHeaders(io: IoServer): void {
 export function registerSocketHandlers(ctx: NodeContext): void {
   const { io, log, metrics } = ctx;
   const connections = new AddressConnections(ctx.config.maxConnectionsPerAddress);
+  // Which (name, phone) each recent player's profile already holds, so a reconnect writes nothing.
+  const savedProfiles = new Lru<string>(4_000_000);
+  /**
+   * Whether a player's token was revoked. Fails open while Redis is unreachable: a revoked token
+   * then gets a socket, but every action on it needs Redis too, and the check runs again on the
+   * next connection.
+   */
+  async function revoked(playerId: string, claims: VerifiedClaims): Promise<boolean> {
+    try {
+      return await ctx.revocations.isRevoked(playerId, claims);
+    } catch (err) {
+      log.warn({ err, player: logId(playerId) }, "token revocation not checked: Redis unreachable");
+      return false;
+    }
+  }
+  function rememberProfile(playerId: string, name: string | undefined, phone: string | undefined): void {
+    if (name === undefined && phone === undefined) return;
+    const fingerprint = createHash("sha256").update(`${name ?? ""}\0${phone ?? ""}`).digest("base64url").slice(0, 16);
+    if (savedProfiles.get(playerId) === fingerprint) return;
+    ctx.profiles.save(playerId, { ...(name === undefined ? {} : { name }), ...(phone === undefined ? {} : { phone }) }).then(
+      () => savedProfiles.set(playerId, fingerprint, playerId.length + fingerprint.length + 64),
+      (err: unknown) => log.warn({ err, player: logId(playerId) }, "player profile not saved (retried at the next connection)"),
+    );
+  }
   const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
@@ -73,7 +101,12 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     const token = auth?.token;
     if (typeof token === "string" && token !== "") {
       const claims = await ctx.tokens.verify(token);
-      return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
+      if (claims.role === "host") return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
+      // From here on the player is their pseudonym: Redis, logs, rooms and broadcasts never see the raw `sub`.
+      const playerId = ctx.pseudonyms.player(claims.sub);
+      if (await revoked(playerId, claims)) throw new AppError("E_UNAUTHORIZED", "This token has been revoked (signed out); sign in again.");
+      rememberProfile(playerId, claims.name, claims.phone);
+      return { playerId, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt, ...(claims.tokenId === undefined ? {} : { tokenId: claims.tokenId }) };
     }
     if (auth?.viewer === true) return { playerId: viewerId(socketId), role: "viewer", maskedName: "viewer" };
     const cookie = typeof headers.cookie === "string" ? headers.cookie : undefined;
@@ -119,7 +152,8 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     socket.once("disconnect", release);
     authenticate(socket.id, auth, socket.handshake.headers)
       .then((data) => {
-        socket.data = data;
+        // The address and the optional `auth.device` / `auth.challenge` (server/sources.ts; a bad one is E_BAD_REQUEST).
+        socket.data = { ...data, address, ...handshakeSource(auth) };
         next();
       })
       .catch((err: unknown) => {
@@ -136,6 +170,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     metrics.sockets.inc();
     // A viewer has no personal messages; a console socket also joins its session's room (sign-out).
     if (socket.data.role !== "viewer") void socket.join(rooms.player(socket.data.playerId));
+    if (socket.data.tokenId !== undefined) void socket.join(rooms.token(socket.data.tokenId));
     if (socket.data.hostSession) void socket.join(rooms.hostSession(socket.data.hostSession));
     slog.debug({ role: socket.data.role }, "connected");
     const forceDisconnect = (reason: ForcedDisconnectReason, level: "warn" | "info") => {
@@ -201,6 +236,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
         const reply = ack as (r: Ack<unknown>) => void;
         const payloads = args.length - 1;
         ctx.inflight++;
+        const ackTimer = metrics.ackLatency.startTimer({ event }); // arrival at the handler → ack sent
         try {
           if (socket.data.role === "viewer" && !VIEWER_EVENTS.has(event)) {
             throw new AppError("E_FORBIDDEN", `A viewer (the big screen) may only watch: ${[...VIEWER_EVENTS].join(", ")}.`);
@@ -216,11 +252,13 @@ export function registerSocketHandlers(ctx: NodeContext): void {
           const parsed = schema.safeParse(args[0]);
           if (!parsed.success) throw new AppError("E_BAD_REQUEST", `${event}: ${describeIssues(parsed.error)}`);
           reply({ ok: true, data: await handler(parsed.data) });
+          ackTimer({ outcome: "ok" });
         } catch (err) {
           const appErr = toAppError(err);
           metrics.errors.labels(appErr.code).inc();
           if (appErr.code === "E_INTERNAL" || appErr.code === "E_UNAVAILABLE") slog.error({ err, event }, "handler failed");
           reply({ ok: false, error: appErr.toAckError() });
+          ackTimer({ outcome: "error" });
         } finally {
           ctx.inflight--;
         }

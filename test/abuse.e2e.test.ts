@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Ack } from "@livedraw/protocol";
 import { TOKEN_ISSUER } from "../server/auth.js";
 import { liveCampaign } from "./fixtures.js";
-import { Harness, TEST_SECRET, http, tokens, uniqueId, type NodeProcess } from "./harness.js";
+import { Harness, TEST_SECRET, http, metricsText, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
 const RATE = 5; // messages per socket per second on the rate node
 const MAX_CONNECTIONS = 5;
@@ -74,7 +74,7 @@ describe("abuse bounds of a socket node", () => {
   };
 
   async function metric(node: NodeProcess, name: string, labels: string): Promise<number> {
-    const text = await (await fetch(`${node.url}/metrics`)).text();
+    const text = await metricsText(node.url);
     const line = text.split("\n").find((l) => l.startsWith(`${name}{`) && l.includes(labels));
     return line === undefined ? 0 : Number(line.slice(line.lastIndexOf(" ") + 1));
   }

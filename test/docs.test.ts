@@ -76,7 +76,9 @@ function routesFromHeader(file: string): { method: string; path: string }[] {
 
 const key = (r: { method: string; path: string }): string => `${r.method} ${r.path}`;
 
-const routes = [...routesFromSource("server/routes.ts", "routes"), ...routesFromSource("server/routes-draws.ts", "draws")];
+/** server/routes.ts and every server/routes-<area>.ts; routes-draws.ts matches draw paths, the others campaign and plain paths. */
+const ROUTE_FILES = ["server/routes.ts", ...readdirSync(path.join(projectRoot(), "server")).filter((f) => /^routes-[a-z-]+\.ts$/.test(f) && !f.endsWith(".test.ts")).map((f) => `server/${f}`)];
+const routes = ROUTE_FILES.flatMap((f) => routesFromSource(f, f === "server/routes-draws.ts" ? "draws" : "routes"));
 
 /** `### ` sections of a markdown text: each heading's `METHOD /path` spans (query stripped), and its text up to the next heading. */
 function endpointSections(markdown: string): Map<string, string> {
@@ -96,7 +98,7 @@ describe("docs/http-api.md", () => {
   it("finds the server's routes in its source", () => {
     // Guard the parser itself: every route the handlers' header comments list must be found in the code.
     const found = new Set(routes.map(key));
-    for (const r of [...routesFromHeader("server/routes.ts"), ...routesFromHeader("server/routes-draws.ts")]) {
+    for (const r of ROUTE_FILES.flatMap(routesFromHeader)) {
       expect(found.has(key(r)), `the code of server/routes*.ts has no route for ${key(r)} (or the parser missed it)`).toBe(true);
     }
     expect(routes.length).toBeGreaterThanOrEqual(20);

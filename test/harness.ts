@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { LiveDrawClient, type LiveDrawClientOptions } from "@livedraw/client-sdk";
 import { TokenService } from "../server/auth.js";
+import { Pseudonymiser } from "../core/privacy.js";
 import { ensureRedis, type RunningRedis } from "../scripts/redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "../scripts/spawn-role.js";
 import { nodeTransport } from "./sdk-transport.js";
@@ -14,8 +15,25 @@ export type { RoleProcess };
 
 export const TEST_SECRET = "test-secret-0123456789-abcdefghijklmnop";
 export const tokens = new TokenService(TEST_SECRET);
+/** The key ring and pseudonym key every test process gets, so tests can compute what the server stores. */
+export const TEST_PSEUDONYM_KEY = "test-pseudonym-key-0123456789-abcdefghij";
+export const TEST_DATA_KEYS = `t1:${Buffer.alloc(32, 7).toString("base64")}`;
+const testPseudonyms = new Pseudonymiser(Buffer.from(TEST_PSEUDONYM_KEY, "utf8"));
+/** The pseudonym the server stores for a token's `sub` (player ids in Redis are these, never the raw id). */
+export const pseudonym = (rawPlayerId: string): string => testPseudonyms.player(rawPlayerId);
 
 export type NodeProcess = RoleProcess & { port: number; url: string };
+
+/** The LIVEDRAW_METRICS_TOKEN every test process gets: GET /metrics needs it (docs/operations.md). */
+export const METRICS_TOKEN = "test-metrics-token-0123456789";
+
+/** GET `<url>/metrics` with the test token; throws unless it answers 200, so a metric is never read from an error body. */
+export async function metricsText(url: string, token = METRICS_TOKEN): Promise<string> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  const text = await res.text();
+  if (res.status !== 200) throw new Error(`GET ${url}/metrics: ${res.status} ${text.slice(0, 200)}`);
+  return text;
+}
 
 export const uniqueId = (prefix = "t") => `${prefix}-${randomUUID().slice(0, 8)}`;
 
@@ -33,12 +51,17 @@ export class Harness {
     return {
       REDIS_URL: this.redis.url,
       LIVEDRAW_JWT_SECRET: TEST_SECRET,
+      LIVEDRAW_METRICS_TOKEN: METRICS_TOKEN,
+      LIVEDRAW_PSEUDONYM_KEY: TEST_PSEUDONYM_KEY,
+      LIVEDRAW_DATA_KEYS: TEST_DATA_KEYS,
       LOG_LEVEL: "info",
       PORT: "0",
       LIVEDRAW_HOST: "127.0.0.1",
       LIVEDRAW_NODE_ID: uniqueId(role),
       // Every test client is 127.0.0.1; tests of the HTTP limit set their own.
       LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "1000",
+      LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS: "0",
+      LIVEDRAW_ACCOUNTS_PER_ADDRESS: "0",
       ...env,
     };
   }

@@ -9,7 +9,7 @@ import type { LiveDrawClient } from "@livedraw/client-sdk";
 import type { LeaderboardTop } from "@livedraw/protocol";
 import { campaignKeys } from "../core/redis-keys.js";
 import { liveCampaign } from "./fixtures.js";
-import { Harness, http, uniqueId, type NodeProcess } from "./harness.js";
+import { Harness, http, pseudonym, uniqueId, type NodeProcess } from "./harness.js";
 
 describe("leaderboards, assists and teams across 2 nodes", () => {
   const h = new Harness();
@@ -41,14 +41,14 @@ describe("leaderboards, assists and teams across 2 nodes", () => {
 
     // 20 friends help lp0 at once; 3 of them also help lp1.
     const startedAt = Date.now();
-    const results = await Promise.all(players.slice(1, 21).map((p) => p.assist(campaignId, "lp0")));
+    const results = await Promise.all(players.slice(1, 21).map((p) => p.assist(campaignId, pseudonym("lp0"))));
     expect(results.map((r) => r.assists).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
-    await Promise.all(players.slice(2, 5).map((p) => p.assist(campaignId, "lp1")));
-    await expect(players[1]!.assist(campaignId, "lp0")).rejects.toMatchObject({ code: "E_ALREADY_ASSISTED" });
-    await expect(players[5]!.assist(campaignId, "lp5")).rejects.toMatchObject({ code: "E_SELF_ASSIST" });
-    await expect(players[5]!.assist("made-up-campaign", "lp0")).rejects.toMatchObject({ code: "E_CAMPAIGN_NOT_FOUND" });
+    await Promise.all(players.slice(2, 5).map((p) => p.assist(campaignId, pseudonym("lp1"))));
+    await expect(players[1]!.assist(campaignId, pseudonym("lp0"))).rejects.toMatchObject({ code: "E_ALREADY_ASSISTED" });
+    await expect(players[5]!.assist(campaignId, pseudonym("lp5"))).rejects.toMatchObject({ code: "E_SELF_ASSIST" });
+    await expect(players[5]!.assist("made-up-campaign", pseudonym("lp0"))).rejects.toMatchObject({ code: "E_CAMPAIGN_NOT_FOUND" });
     expect(await redis.exists(campaignKeys("made-up-campaign").assists)).toBe(0);
-    expect(await redis.hget(campaignKeys(campaignId).players, "lp0:tickets")).toBe("40"); // 20 assists × 2
+    expect(await redis.hget(campaignKeys(campaignId).players, `${pseudonym("lp0")}:tickets`)).toBe("40"); // 20 assists × 2
 
     // Both nodes' watchers converge on the final board, having received far fewer pushes than changes.
     const final = async (i: number) => {

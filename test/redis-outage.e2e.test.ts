@@ -88,6 +88,25 @@ describe("Redis outage: 3 nodes and a worker survive a SIGKILLed Redis and recov
     }
   });
 
+  it("refuses to start (exit 2) against a Redis with AOF off, unless LIVEDRAW_ALLOW_NO_AOF says it persists another way", async () => {
+    const admin = new Redis(h.redis.url);
+    const env = { REDIS_URL: h.redis.url, LIVEDRAW_JWT_SECRET: TEST_SECRET, PORT: "0", LIVEDRAW_HOST: "127.0.0.1", LOG_LEVEL: "info" };
+    try {
+      await admin.config("SET", "appendonly", "no");
+      const refused = spawnRole("server", { env: { ...env, LIVEDRAW_NODE_ID: uniqueId("no-aof") } });
+      expect(await refused.exited).toBe(2);
+      expect(refused.logs.some((l) => l.level === 60 && String(l.msg).includes("AOF off") && String(l.msg).includes("LIVEDRAW_ALLOW_NO_AOF"))).toBe(true);
+      const allowed = spawnRole("worker", { env: { ...env, LIVEDRAW_NODE_ID: uniqueId("no-aof-ok"), LIVEDRAW_ALLOW_NO_AOF: "1" } });
+      h.defer(() => allowed.stop("SIGKILL"));
+      await allowed.waitForLog((l) => l.msg === "worker ready", 20_000);
+      expect(allowed.logs.some((l) => l.level === 40 && String(l.msg).includes("AOF IS OFF"))).toBe(true);
+      await allowed.stop("SIGKILL");
+    } finally {
+      await admin.config("SET", "appendonly", "yes");
+      await admin.quit();
+    }
+  });
+
   it("answers every intent E_UNAVAILABLE within 1 s while Redis is down, and recovers by itself", async () => {
     const created = await http(`${nodes[0]!.url}/v1/campaigns`, { token: hostToken, body: liveCampaign(campaignId) });
     expect(created.status).toBe(201);

@@ -10,7 +10,7 @@ import { io as rawIo } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientState, LiveDrawClient, LiveDrawError, STATE_REASONS, TRANSITIONS, type Ack, type SpinAck, type StateChange } from "@livedraw/client-sdk";
 import { liveCampaign } from "./fixtures.js";
-import { Harness, collect, http, tokens, uniqueId, type NodeProcess } from "./harness.js";
+import { Harness, collect, http, metricsText, tokens, uniqueId, type NodeProcess } from "./harness.js";
 import { TestNetwork, nodeTransport } from "./sdk-transport.js";
 
 /** Records every transition of the clients it watches. */
@@ -172,7 +172,7 @@ describe("SDK retries E_BUSY", () => {
 });
 
 async function busyCount(url: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
+  const text = await metricsText(url);
   const m = /livedraw_errors_total\{[^}]*code="E_BUSY"[^}]*\} (\d+)/.exec(text);
   return m ? Number(m[1]) : 0;
 }

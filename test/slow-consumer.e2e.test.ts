@@ -6,10 +6,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { liveCampaign } from "./fixtures.js";
-import { Harness, http, tokens, uniqueId, type NodeProcess } from "./harness.js";
+import { Harness, http, metricsText, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
 async function metric(url: string, pattern: RegExp): Promise<number> {
-  const m = pattern.exec(await (await fetch(`${url}/metrics`)).text());
+  const m = pattern.exec(await metricsText(url));
   return m ? Number(m[1]) : 0;
 }
 

@@ -11,7 +11,7 @@ import type { PublishedRules, SpinResult } from "@livedraw/protocol";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { CampaignStats } from "../core/spin-store.js";
 import { liveCampaign } from "./fixtures.js";
-import { Harness, http, uniqueId, type NodeProcess, type RoleProcess } from "./harness.js";
+import { Harness, http, pseudonym, uniqueId, type NodeProcess, type RoleProcess } from "./harness.js";
 
 const PLAYERS = 500;
 const SPINS_EACH = 3;
@@ -152,6 +152,6 @@ describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed
       if (field.endsWith(":used")) expect(Number(value)).toBeLessThanOrEqual(LIMITS.spinsPerCampaign);
       if (field.endsWith(":wins")) expect(Number(value)).toBeLessThanOrEqual(LIMITS.winsPerCampaign);
     }
-    expect(Number(byPlayer["whale:used"])).toBe(counted.length);
+    expect(Number(byPlayer[`${pseudonym("whale")}:used`])).toBe(counted.length);
   });
 });

@@ -17,6 +17,8 @@ import { rooms, type ServerToClientEvents } from "../core/protocol.js";
 import { idSchema } from "../core/schemas.js";
 import type { Redis } from "ioredis";
 import type { RedisClock } from "../core/clock.js";
+import { timedBroadcaster } from "../core/metrics.js";
+import type { WorkerMetrics } from "./metrics.js";
 
 const jobSchema = z.object({ campaignId: idSchema, drawId: idSchema });
 
@@ -27,6 +29,8 @@ export interface CloseDrawDeps {
   emitter: Emitter<ServerToClientEvents>;
   clock: RedisClock;
   beacons: BeaconService;
+  /** Timing only (livedraw_reveal_emit_seconds). */
+  metrics?: WorkerMetrics;
 }
 
 export type CloseDrawResult = { status: "drawn"; entrants: number; autoRevealed: boolean } | { status: "skipped"; reason: string };
@@ -46,7 +50,9 @@ export async function closeDraw(deps: CloseDrawDeps, job: Job<CloseDrawJob>, tok
   if (!data.success) return { status: "skipped", reason: "malformed job data" };
   const { campaignId, drawId } = data.data;
   const log = deps.log.child({ job: job.id, campaignId, drawId });
-  const draws = new LiveDraws(new DrawStore(deps.redis), emitterBroadcaster(deps.emitter), () => deps.clock.now(), { resultsDelayMs: deps.config.drawResultsDelayMs });
+  const broadcaster = emitterBroadcaster(deps.emitter);
+  const now = () => deps.clock.now();
+  const draws = new LiveDraws(new DrawStore(deps.redis), deps.metrics ? timedBroadcaster(broadcaster, now, deps.metrics.revealEmit) : broadcaster, now, { resultsDelayMs: deps.config.drawResultsDelayMs });
 
   const outcome = await draws.closeAndDraw(campaignId, drawId, (ref) => deps.beacons.fetch(ref));
   if (outcome.status === "early") {

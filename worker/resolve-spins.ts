@@ -10,12 +10,15 @@ import type { Config } from "../config/options.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerToClientEvents } from "../core/protocol.js";
 import type { SpinStore } from "../core/spin-store.js";
+import type { WorkerMetrics } from "./metrics.js";
 
 export interface ResolveDeps {
   config: Config;
   log: Logger;
   spins: SpinStore;
   emitter: Emitter<ServerToClientEvents>;
+  /** Timing only (livedraw_spin_resolution_seconds). */
+  metrics?: WorkerMetrics;
 }
 
 /** Resolves until the campaign's stream is empty; returns how many intents it resolved. */
@@ -26,6 +29,7 @@ export async function drainCampaign(deps: ResolveDeps, campaignId: string): Prom
     // One message per batch to every node (not one PUBLISH per result): each node hands the results
     // to its own players' sockets (server/spin-results.ts).
     if (results.length > 0) deps.emitter.serverSideEmit("spin:results", { campaignId, results: results.map(({ playerId, result }) => [playerId, result]) });
+    deps.metrics?.observeResolutions(results);
     resolved += results.length;
     if (read < deps.config.spinBatchSize) return resolved;
   }

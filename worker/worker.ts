@@ -12,6 +12,9 @@ import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis
 import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { closeDraw, type CloseDrawResult } from "./close-draw.js";
 import { drainCampaign, sweep } from "./resolve-spins.js";
+import { startMetricsListener } from "../core/metrics.js";
+import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
+import { createWorkerMetrics } from "./metrics.js";
 
 /** A worker's Redis commands (Lua batches included) fail after this long on a hung Redis, in ms. */
 const WORKER_COMMAND_TIMEOUT_MS = 10_000;
@@ -28,14 +31,16 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // Pushes are best effort (results stay fetchable); a lost one must not be an unhandled rejection.
   catchPublishErrors(emitterRedis, (err) => log.warn({ err }, "push lost: Redis unreachable"));
   await Promise.all(connections.map((c) => waitReady(c)));
-  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg));
+  await checkRedisServer(redis, (fields, msg) => log.warn(fields, msg), { allowNoAof: config.allowNoAof });
 
   const clock = new RedisClock();
   await clock.sync(redis);
   const emitter = new Emitter<ServerToClientEvents>(emitterRedis, { key: SOCKET_IO_CHANNEL_PREFIX });
-  const deps = { config, log, redis, emitter, clock, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+  const metrics = createWorkerMetrics(config.nodeId);
+  const deps = { config, log, redis, emitter, clock, metrics, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+  const retention = retentionPolicy(config);
 
-  type Outcome = CloseDrawResult | { status: "resolved"; resolved: number } | { status: "skipped"; reason: string };
+  type Outcome = CloseDrawResult | { status: "resolved"; resolved: number } | ({ status: "retention" } & RetentionSweepResult) | { status: "skipped"; reason: string };
   const worker = new Worker<WorkerJob, Outcome>(
     QUEUE_NAME,
     async (job, token): Promise<Outcome> => {
@@ -43,6 +48,12 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
       if (job.name === JOB_CLOSE_DRAW) return closeDraw(deps, job as Job<CloseDrawJob>, token);
       if (job.name === JOB_RESOLVE_SPINS && data.kind === "resolve") return { status: "resolved", resolved: await drainCampaign(deps, data.campaignId) };
       if (job.name === JOB_SWEEP_SPINS) return { status: "resolved", resolved: await sweep(deps) };
+      if (job.name === JOB_RETENTION_SWEEP) {
+        const swept = await sweepRetention(redis, retention, clock.now());
+        metrics.retentionKeys.inc(swept.keysExpired);
+        if (swept.keysExpired > 0 || swept.keysRestored > 0) log.info({ job: job.id, ...swept }, "retention sweep");
+        return { status: "retention", ...swept };
+      }
       log.warn({ job: job.id, name: job.name }, "unknown job; skipped");
       return { status: "skipped", reason: `unknown job ${job.name}` };
     },
@@ -58,6 +69,8 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
       maxStalledCount: 20,
     },
   );
+  worker.on("completed", (job) => metrics.jobs.labels(job.name, "completed").inc());
+  worker.on("failed", (job) => metrics.jobs.labels(job?.name ?? "unknown", "failed").inc());
   worker.on("failed", (job, err) => log.error({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log.error({ err }, "worker error"));
   await worker.waitUntilReady();
@@ -65,11 +78,17 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: redis, prefix: BULL_PREFIX });
   queue.on("error", (err) => log.warn({ err }, "queue error"));
   await queue.upsertJobScheduler("spins-sweep", { every: SWEEP_EVERY_MS }, { name: JOB_SWEEP_SPINS, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  // Retention of closed campaigns' keys (core/retention.ts): one scheduler for all workers.
+  await queue.upsertJobScheduler("retention-sweep", { every: config.retentionSweepMs }, { name: JOB_RETENTION_SWEEP, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  // GET /metrics on LIVEDRAW_METRICS_PORT, if set (a worker has no other listener).
+  const metricsListener = config.metricsPort >= 0 ? await startMetricsListener(config, metrics.registry, (err) => log.error({ err }, "metrics listener error")) : null;
+  if (metricsListener) log.info({ port: metricsListener.port, host: config.metricsHost, token: config.metricsToken !== "" }, "metrics listening");
   log.info({ queue: QUEUE_NAME, concurrency: config.workerConcurrency }, "worker ready");
 
   return {
     async close() {
       await worker.close(); // waits for active jobs to finish
+      await metricsListener?.close();
       await queue.close();
       await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
       log.info("closed");

@@ -38,6 +38,11 @@ export interface LiveDrawClientOptions {
   token?: string | (() => string | Promise<string>);
   /** Connect as an anonymous read-only viewer (the venue's big screen): subscribe and watch only. */
   viewer?: boolean;
+  /**
+   * A stable id of this device (store one random id per install, e.g. with `wx.setStorageSync`);
+   * sent as `auth.device` so the server can limit and flag per device. 1-64 letters, digits, `_`, `-`.
+   */
+  device?: string;
   /** How sockets are opened. @default detected at connect time: wx, uni, my, then a global WebSocket */
   transport?: Transport;
   /** Socket.IO path. @default "/socket.io/" */
@@ -108,7 +113,8 @@ const FINAL_REFUSALS = ["E_UNAUTHORIZED", "E_FORBIDDEN", "E_PROTOCOL_VERSION"];
 export class LiveDrawClient {
   private stateValue = ClientState.Disconnected;
   private readonly urls: string[];
-  private readonly opt: Required<Omit<LiveDrawClientOptions, "transport" | "url" | "token" | "viewer">>;
+  private readonly opt: Required<Omit<LiveDrawClientOptions, "transport" | "url" | "token" | "viewer" | "device">>;
+  private challengeAnswer: string | undefined;
   private readonly listeners = new Map<string, Set<(...args: never[]) => void>>();
   private readonly views: DrawViews;
   private readonly subscriptions = new Set<string>();
@@ -192,6 +198,16 @@ export class LiveDrawClient {
     this.teardown();
     this.requeueInflight();
     this.setState(ClientState.Disconnected, STATE_REASONS.PAUSED);
+  }
+
+  /**
+   * After an `E_CHALLENGE_REQUIRED` (its `challenge` says what to show): give the answer (a captcha
+   * token); the client reconnects with it and re-subscribes. Then retry the entry or spin.
+   */
+  answerChallenge(answer: string, timeoutMs?: number): Promise<void> {
+    this.challengeAnswer = answer;
+    this.pause();
+    return this.resume(timeoutMs);
   }
 
   /** Back in the foreground (`onShow`): reconnect, re-subscribe, deliver what was missed. */
@@ -452,11 +468,13 @@ export class LiveDrawClient {
         // keep the default window
       }
       this.watchPing(id);
-      const { token, viewer } = this.options;
+      const { token, viewer, device } = this.options;
       Promise.resolve(typeof token === "function" ? token() : token)
         .catch((err: unknown) => (this.log("token provider failed", err), ""))
         .then((t) => {
-          const auth = viewer ? { viewer: true, protocol: PROTOCOL_VERSION } : t === undefined ? { protocol: PROTOCOL_VERSION } : { token: t, protocol: PROTOCOL_VERSION };
+          const auth: Record<string, unknown> = viewer ? { viewer: true, protocol: PROTOCOL_VERSION } : t === undefined ? { protocol: PROTOCOL_VERSION } : { token: t, protocol: PROTOCOL_VERSION };
+          if (device !== undefined) auth.device = device;
+          if (this.challengeAnswer !== undefined) auth.challenge = this.challengeAnswer;
           if (id === this.tid) this.sock?.send(encode(SIO.CONNECT, auth));
         });
     } else if (kind === EIO.CLOSE) {
@@ -624,7 +642,9 @@ export class LiveDrawClient {
       setTimeout(() => this.send(r), wait);
       return;
     }
-    this.finish(r, new LiveDrawError(e.code, e.message, e.retryAfterMs));
+    const err = new LiveDrawError(e.code, e.message, e.retryAfterMs);
+    if (e.challenge) err.challenge = e.challenge;
+    this.finish(r, err);
   }
 
   private onEvent(event: string, p: never): void {

@@ -267,7 +267,15 @@ export class DrawViews {
       for (const t of d.revealed) s.tiers.add(t.tierId);
       if (d.myIntentId && d.phase === "done") s.results.set(d.myIntentId, d.resultSeq);
     }
-    this.views.set(campaignId, copy(d));
+    // A snapshot read before this client's entry was stored can arrive after the entry's ack: the
+    // acknowledged entry stands (it is durable), so keep it rather than forget it.
+    const held = this.view(campaignId, drawId);
+    const next = copy(d);
+    if (next.myIntentId === null && held?.myIntentId) {
+      next.myIntentId = held.myIntentId;
+      mine(next);
+    }
+    this.views.set(campaignId, next);
   }
 }
 

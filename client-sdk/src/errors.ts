@@ -1,10 +1,12 @@
 /** The SDK's error type and idempotency keys. */
-import { CLIENT_ERRORS, type ClientErrorCode, type ErrorCode } from "@livedraw/protocol";
+import { CLIENT_ERRORS, type Challenge, type ClientErrorCode, type ErrorCode } from "@livedraw/protocol";
 
 /** An error from the server (a registry code) or from the SDK itself (E_TIMEOUT, E_CLOSED…). */
 export class LiveDrawError extends Error {
   /** On a failed `spin()`: the key to retry it with, so a spin the server did store is not spent twice. */
   idempotencyKey?: string;
+  /** With `E_CHALLENGE_REQUIRED`: what to show; pass the answer to `client.answerChallenge()`. */
+  challenge?: Challenge;
 
   constructor(
     readonly code: ErrorCode | ClientErrorCode,

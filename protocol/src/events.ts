@@ -88,6 +88,21 @@ export interface AckError {
   message: string;
   /** Present on `E_RATE_LIMITED`, `E_BUSY` and `E_UNAVAILABLE` (1000): wait this long before retrying. */
   retryAfterMs?: number;
+  /** Present on `E_CHALLENGE_REQUIRED`: what the client must solve (a captcha page, say) before it retries. */
+  challenge?: Challenge;
+}
+
+/**
+ * A challenge (captcha or similar) asked of a flagged source by the server's challenge hook. The
+ * client shows `url` (with `params`), gets an answer, and reconnects with it as `auth.challenge`.
+ */
+export interface Challenge {
+  /** What kind of challenge, for example `captcha`. */
+  type: string;
+  /** Where the client solves it (absent when the client knows how from `type`). */
+  url?: string;
+  /** Opaque values the challenge needs (a site key, a nonce). */
+  params?: Record<string, string>;
 }
 
 export type Ack<T> = { ok: true; data: T } | { ok: false; error: AckError };
@@ -373,6 +388,11 @@ export interface CampaignSnapshot {
   eventSeq: number;
   campaignId: string;
   serverTime: number;
+  /**
+   * The caller's player id as the server knows it: a pseudonym of the token's `sub` (hosts: their
+   * host id; viewers: a per-socket id). Put it in invite links: `assist` takes it as `inviterId`.
+   */
+  playerId: string;
   /** The most recently opened draw of the campaign, if any. */
   draw: DrawSnapshot | null;
 }

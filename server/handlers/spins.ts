@@ -1,16 +1,16 @@
-import { RateLimiterMemory } from "rate-limiter-flexible";
 import { SPINNABLE_PHASES, phaseAt } from "../../core/campaign.js";
 import { AppError } from "../../core/errors.js";
 import { BUSY_RETRY_AFTER_MS } from "../../core/spin-store.js";
 import { rulesSchema, spinFetchSchema, spinHistorySchema, spinSchema } from "../../core/schemas.js";
 import type { NodeContext } from "../context.js";
-import { consume } from "../rate-limit.js";
+import { admissionFor } from "../sources.js";
 import type { HandlerGroup } from "./types.js";
 
 /** Instant-win: published rules, spins (stored, then acknowledged), results and history. */
 export function spinHandlers(ctx: NodeContext): HandlerGroup {
-  // Per player (all of a player's sockets on this node share it); caps themselves are enforced in Lua.
-  const spinLimiter = new RateLimiterMemory({ points: ctx.config.spinsPerSecondPerPlayer, duration: 1 });
+  // Rate limits per player, address and device across nodes (Redis), the blocklist and the source
+  // counts: server/sources.ts. Caps themselves are enforced in Lua when a spin is resolved.
+  const admission = admissionFor(ctx);
   return (_ctx, socket, bind) => {
     bind("campaign:rules", rulesSchema, async ({ campaignId }) => ctx.spins.rules(campaignId, ctx.clock.now()));
 
@@ -22,10 +22,12 @@ export function spinHandlers(ctx: NodeContext): HandlerGroup {
         ctx.metrics.intents.labels("spin_shed").inc();
         throw new AppError("E_BUSY", "This node is overloaded; retry after `retryAfterMs`.", BUSY_RETRY_AFTER_MS);
       }
-      await consume(spinLimiter, socket.data.playerId);
+      await admission.limits.take("spin", socket.data);
       const now = ctx.clock.now();
       const campaign = await ctx.spins.campaignCached(campaignId);
       if (!campaign) throw new AppError("E_CAMPAIGN_NOT_FOUND");
+      // A flagged source's spin goes on when the hook allows it (counted in the source's flagged intents).
+      await admission.guard.admit("spin", campaignId, socket.data);
       if (!SPINNABLE_PHASES.has(phaseAt(campaign, now))) {
         // A retry of a spin acknowledged before the close still gets its original intent id.
         const intentId = await ctx.spins.existingIntent(campaignId, socket.data.playerId, idempotencyKey);
