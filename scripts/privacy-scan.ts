@@ -68,8 +68,10 @@ function filesUnder(dir: string): string[] {
 }
 
 /**
- * Scans Redis (logically, every key) and, when `dataDir` is given, its files: first makes Redis write
- * an uncompressed RDB (`CONFIG SET rdbcompression no` + `SAVE`) so LZF compression cannot hide a value.
+ * Scans Redis (logically, every key) and, when `dataDir` is given, its files twice: as they are (the
+ * AOF's incremental files hold every write since the last rewrite, in plain RESP), then after
+ * `CONFIG SET rdbcompression no`, `SAVE` and an AOF rewrite, so LZF compression cannot hide a value
+ * in the RDB or the AOF's RDB base.
  */
 export async function scanRedis(redis: Redis, dataDir: string | null, needles: readonly Needle[]): Promise<ScanReport> {
   const report: ScanReport = { findings: [], searched: { redisKeys: 0, redisBytes: 0, files: [], fileBytes: 0, textBytes: 0 } };
@@ -85,15 +87,25 @@ export async function scanRedis(redis: Redis, dataDir: string | null, needles: r
     }
   } while (cursor !== "0");
   if (dataDir !== null) {
+    const scanFiles = (when: string) => {
+      for (const file of filesUnder(dataDir)) {
+        const data = readFileSync(file);
+        const rel = path.relative(dataDir, file);
+        report.searched.files.push(`${rel} (${when})`);
+        report.searched.fileBytes += data.length;
+        report.findings.push(...findNeedles(`file ${rel} (${when})`, data, needles));
+      }
+    };
+    scanFiles("as found");
     await redis.config("SET", "rdbcompression", "no");
     await redis.call("SAVE");
-    for (const file of filesUnder(dataDir)) {
-      const data = readFileSync(file);
-      const rel = path.relative(dataDir, file);
-      report.searched.files.push(rel);
-      report.searched.fileBytes += data.length;
-      report.findings.push(...findNeedles(`file ${rel}`, data, needles));
+    await redis.call("BGREWRITEAOF").catch(() => undefined); // "already in progress" is fine: wait for it below
+    for (const until = Date.now() + 30_000; Date.now() < until; ) {
+      const info = await redis.info("persistence");
+      if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
+      await new Promise((r) => setTimeout(r, 50));
     }
+    scanFiles("rewritten uncompressed");
   }
   return report;
 }

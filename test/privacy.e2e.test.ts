@@ -117,8 +117,9 @@ describe("personal data at rest, in logs and on the wire", () => {
     expect(report.findings).toEqual([]);
     // The scan was not empty: it read the campaign's keys, Redis's files, logs and every broadcast.
     expect(report.searched.redisKeys).toBeGreaterThan(20);
-    expect(report.searched.files.some((f) => f.endsWith(".rdb"))).toBe(true);
-    expect(report.searched.files.some((f) => f.includes("appendonly"))).toBe(true);
+    expect(report.searched.files).toContain("dump.rdb (rewritten uncompressed)");
+    expect(report.searched.files.some((f) => f.includes(".incr.aof (as found)"))).toBe(true);
+    expect(report.searched.files.some((f) => f.includes(".base.rdb (rewritten uncompressed)"))).toBe(true);
     expect(frames.some((f) => f.startsWith('42["draw:reveal"'))).toBe(true);
     // The positive control: the scanner finds a needle that is there.
     const control = await scanRedis(redis, null, [{ label: "the campaign id", value: campaignId }]);
