@@ -15,6 +15,13 @@
  *                             it with LLEN + LINDEX -1 (the tail's hash commits to the whole chain);
  *                             when the log grew, only the new records are read.
  *
+ *   GET …/draws/:d            the public snapshot is live state: read every time, and the last one
+ *                             served is kept here.
+ *
+ * While Redis is unreachable, a read this node has answered before is served from what it holds,
+ * marked `x-livedraw-stale: true` with `age` (seconds since it was read); the snapshot also carries
+ * `"stale": true`. A read it never answered is E_UNAVAILABLE as before.
+ *
  * Every answer is byte for byte what the uncached code computed. Each request still checks the
  * draw's phase, so an expired or cancelled draw is answered as before. At most
  * PUBLIC_READ_CONCURRENCY computations (builds, cache fills) run at once on a node; requests for a
@@ -23,11 +30,11 @@
  */
 import { isEntryId, sortEntries, type Entry } from "@livedraw/fairness";
 import { assertPhase, parseAuditRecord, type DrawReadState } from "../core/draw-store.js";
-import { AppError } from "../core/errors.js";
+import { AppError, isRedisUnavailable } from "../core/errors.js";
 import type { DrawPhase } from "../core/protocol.js";
 import { ComputeGate } from "./compute-gate.js";
 import type { NodeContext } from "./context.js";
-import type { HttpResponse } from "./http-types.js";
+import { json, type HttpResponse } from "./http-types.js";
 import { Lru } from "./lru.js";
 import { buildMerkleTree, inclusionProofJson, proofFromTree, siblingOffsets, type MerkleTree } from "./merkle-tree.js";
 
@@ -40,6 +47,9 @@ const PROOF_CACHE_BYTES = 64 * 1024 * 1024;
 const TREE_CACHE_BYTES = 64 * 1024 * 1024;
 const INCLUSION_CACHE_BYTES = 16 * 1024 * 1024;
 const AUDIT_CACHE_BYTES = 16 * 1024 * 1024;
+const SNAPSHOT_CACHE_BYTES = 16 * 1024 * 1024;
+/** Answers whose last confirmation time is remembered (for the `age` of a stale answer). */
+const CONFIRMED_MAX = 100_000;
 /** Entries read per XRANGE while a tree is built. */
 const ENTRY_PAGE = 2000;
 
@@ -65,11 +75,65 @@ export class PublicReads {
   private readonly trees = new Lru<MerkleTree>(TREE_CACHE_BYTES);
   private readonly inclusions = new Lru<string>(INCLUSION_CACHE_BYTES);
   private readonly audits = new Lru<AuditPage>(AUDIT_CACHE_BYTES);
+  /** The last public snapshot served per draw, with when it was read: for stale answers only. */
+  private readonly snapshots = new Lru<{ body: Record<string, unknown>; at: number }>(SNAPSHOT_CACHE_BYTES);
+  /** When each cached proof / inclusion / audit answer was last confirmed against Redis. */
+  private readonly confirmed = new Map<string, number>();
 
   constructor(private readonly ctx: NodeContext) {}
 
+  /**
+   * Runs a fresh read; if Redis is unreachable and this node holds an earlier answer, serves that,
+   * marked stale. `key` names the answer in `confirmed`.
+   */
+  private async orStale(key: string, fresh: () => Promise<HttpResponse>, held: () => HttpResponse | undefined): Promise<HttpResponse> {
+    try {
+      const res = await fresh();
+      this.confirm(key);
+      return res;
+    } catch (err) {
+      const old = isRedisUnavailable(err) || (err instanceof AppError && err.code === "E_UNAVAILABLE") ? held() : undefined;
+      if (old === undefined) throw err;
+      const age = Math.max(0, Math.round((Date.now() - (this.confirmed.get(key) ?? Date.now())) / 1000));
+      return { ...old, headers: { ...old.headers, "x-livedraw-stale": "true", age: String(age), "cache-control": "no-store" } };
+    }
+  }
+
+  private confirm(key: string): void {
+    this.confirmed.delete(key);
+    this.confirmed.set(key, Date.now());
+    if (this.confirmed.size > CONFIRMED_MAX) this.confirmed.delete(this.confirmed.keys().next().value as string);
+  }
+
+  /** `GET …/draws/:drawId`: the public snapshot (winners of revealed tiers only). */
+  async snapshot(campaignId: string, drawId: string): Promise<HttpResponse> {
+    const key = `${campaignId}/${drawId}`;
+    return this.orStale(
+      `snapshot:${key}`,
+      async () => {
+        const snapshot = await this.ctx.store.snapshot(campaignId, drawId, null);
+        if (!snapshot) throw new AppError("E_DRAW_NOT_FOUND");
+        const body = { ...snapshot, serverTime: this.ctx.clock.now() };
+        this.snapshots.set(key, { body, at: Date.now() }, JSON.stringify(body).length * 2);
+        return json(200, body);
+      },
+      () => {
+        const held = this.snapshots.get(key);
+        return held && json(200, { ...held.body, stale: true });
+      },
+    );
+  }
+
   /** `GET …/draws/:drawId/proof`: the bundle of a done draw. */
   async proof(campaignId: string, drawId: string): Promise<HttpResponse> {
+    const key = `${campaignId}/${drawId}`;
+    return this.orStale(`proof:${key}`, () => this.freshProof(campaignId, drawId), () => {
+      const held = this.proofs.get(key);
+      return held && ok(held.body);
+    });
+  }
+
+  private async freshProof(campaignId: string, drawId: string): Promise<HttpResponse> {
     const state = await this.ctx.store.readState(campaignId, drawId);
     assertPhase(state, ["done"]);
     const key = `${campaignId}/${drawId}`;
@@ -89,6 +153,14 @@ export class PublicReads {
 
   /** `GET …/draws/:drawId/inclusion?entryId=…`: the Merkle inclusion proof of one entry of a closed draw. */
   async inclusion(campaignId: string, drawId: string, entryId: string): Promise<HttpResponse> {
+    const answer = `${campaignId}/${drawId}/${entryId}`;
+    return this.orStale(`inclusion:${answer}`, () => this.freshInclusion(campaignId, drawId, entryId), () => {
+      const held = this.inclusions.get(answer);
+      return held === undefined ? undefined : ok(held);
+    });
+  }
+
+  private async freshInclusion(campaignId: string, drawId: string, entryId: string): Promise<HttpResponse> {
     const key = `${campaignId}/${drawId}`;
     // Not an entry id at all: no entry, known without reading the tree (checked after the phase, as before).
     const valid = isEntryId(entryId);
@@ -114,6 +186,13 @@ export class PublicReads {
 
   /** `GET /v1/campaigns/:campaignId/audit`: the campaign's whole hash-chained log. */
   async audit(campaignId: string): Promise<HttpResponse> {
+    return this.orStale(`audit:${campaignId}`, () => this.freshAudit(campaignId), () => {
+      const held = this.audits.get(campaignId);
+      return held && ok(held.body);
+    });
+  }
+
+  private async freshAudit(campaignId: string): Promise<HttpResponse> {
     const { length, tail } = await this.ctx.store.auditTail(campaignId);
     const held = this.audits.get(campaignId);
     if (held && held.length === length && held.tail === tail) return ok(held.body);

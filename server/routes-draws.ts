@@ -46,11 +46,7 @@ export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: stri
   if (parts.length < 5) return null;
   const drawId = pathId(parts[4], "drawId");
   const action = parts[5];
-  if (method === "GET" && parts.length === 5) {
-    const snapshot = await ctx.store.snapshot(campaignId, drawId, null);
-    if (!snapshot) throw new AppError("E_DRAW_NOT_FOUND");
-    return json(200, { ...snapshot, serverTime: ctx.clock.now() });
-  }
+  if (method === "GET" && parts.length === 5) return publicReads(ctx).snapshot(campaignId, drawId);
   if (parts.length !== 6) return null;
   if (method === "POST" && action === "reveal") {
     const who = await host();

@@ -133,6 +133,15 @@ describe("Redis outage: 3 nodes and a worker survive a SIGKILLed Redis and recov
       }
     }
     await new Promise((r) => setTimeout(r, 1500)); // the nodes' campaign cache (1 s) expires
+    // Public reads answered before the outage by nodes 0 and 1 (not 2): those two serve them stale during it.
+    const readBefore = new Map<string, string>();
+    for (const node of nodes.slice(0, 2)) {
+      for (const path of [`/v1/campaigns/${campaignId}/draws/${drawId}`, `/v1/campaigns/${campaignId}/audit`]) {
+        const res = await fetch(`${node.url}${path}`);
+        expect(res.status).toBe(200);
+        readBefore.set(`${node.url}${path}`, await res.text());
+      }
+    }
 
     // Spins in flight as Redis dies: each is answered within 1 s, stored (ok) or refused (E_UNAVAILABLE).
     const inFlight = raws.flatMap((r) => Array.from({ length: 10 }, () => r.send<{ intentId: string }>("spin", { campaignId, idempotencyKey: uniqueId("flight") })));
@@ -181,8 +190,21 @@ describe("Redis outage: 3 nodes and a worker survive a SIGKILLed Redis and recov
           expectUnavailable(enter.ack);
           await sdkRefusal("sdk spin", () => players[i]!.spin(campaignId));
           await sdkRefusal("sdk enter", () => players[i]!.enter(campaignId, drawId));
-          await httpRefusal("GET draw", `${node.url}/v1/campaigns/${campaignId}/draws/${drawId}`);
-          await httpRefusal("GET audit", `${node.url}/v1/campaigns/${campaignId}/audit`);
+          for (const [what, path] of [["GET draw", `/v1/campaigns/${campaignId}/draws/${drawId}`], ["GET audit", `/v1/campaigns/${campaignId}/audit`]] as const) {
+            if (i === 2) {
+              await httpRefusal(what, `${node.url}${path}`); // never read here before: nothing to serve
+              continue;
+            }
+            const { value: res, ms } = await timed(() => fetch(`${node.url}${path}`));
+            note(`${what} (stale)`, ms);
+            expect(res.status).toBe(200);
+            expect(res.headers.get("x-livedraw-stale")).toBe("true");
+            expect(Number(res.headers.get("age"))).toBeGreaterThanOrEqual(0);
+            const body = (await res.json()) as Record<string, unknown>;
+            const before = JSON.parse(readBefore.get(`${node.url}${path}`)!) as Record<string, unknown>;
+            if (what === "GET audit") expect(body).toEqual(before);
+            else expect(body).toEqual({ ...before, stale: true });
+          }
           await httpRefusal("GET rules", `${node.url}/v1/campaigns/${campaignId}/rules`);
           const ready = await timed(() => http<{ status: string }>(`${node.url}/readyz`));
           note("readyz", ready.ms);
