@@ -4,11 +4,14 @@
  * Holds `clients` raw socket.io-client sockets (websocket transport only, one player per socket,
  * spread round-robin over the socket nodes by global client index), connects them in bounded
  * batches, and subscribes each to the campaign (`campaign:subscribe`, with ack) so it is in the
- * campaign room before the draw opens. Then it only reacts:
+ * campaign room before the draw opens. Right after its subscription each client runs the SDK's clock
+ * sync (bench/clock.ts `sdkClockSync`: `clockSamples` sequential `time:sync` round trips, lowest RTT
+ * wins), not awaited by the connect batch, as a phone does while others are still connecting. Then
+ * it only reacts:
  *
  *   draw:countdown → record deadline / serverTime, and send `draw:enter` after a random delay in
  *                    [0, enterWindowMs); join latency = enter sent → ack received;
- *   draw:tick      → record deadline / serverTime (countdown skew across nodes);
+ *   draw:tick      → record the deadline values seen (a consistency check across nodes);
  *   draw:closed    → record the entrant count each client was told;
  *   draw:reveal    → record the receipt time per tier (shared clock: performance.timeOrigin +
  *                    performance.now(), comparable with the parent's, all on one machine);
@@ -19,7 +22,7 @@
  */
 import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { TokenService } from "../server/auth.js";
-import { clockOffset, hr } from "./clock.js";
+import { clockOffset, hr, sdkClockSync } from "./clock.js";
 import { Histogram } from "./histogram.js";
 import type { BenchSocket } from "./raw-client.js";
 import { type BaseLoadConfig, connectOutcome, fatal, listen, playerSocket, send, sockets, stopping } from "./load-child.js";
@@ -32,6 +35,10 @@ export interface FlashLoadConfig extends BaseLoadConfig {
   progressEveryMs: number;
   /** Give up connecting after this long (the parent reports the failure). */
   connectTimeoutMs: number;
+  /** `time:sync` round trips per client (the SDK's `clockSamples`, default 10). */
+  clockSamples: number;
+  /** How long one `time:sync` round trip may take before it is given up (it then gives no sample). */
+  clockTimeoutMs: number;
 }
 
 export interface FlashReady {
@@ -74,8 +81,13 @@ export interface FlashReport {
   countdownAt: Ts;
   /** Per client: draw:countdown's serverTime. */
   countdownServerTime: Ts;
-  /** Per client: the smallest (receipt − serverTime) over draw:countdown and draw:tick (a min-filter clock estimate). */
-  minOffset: Ts;
+  /** Per client: the deadline in its draw:countdown (server ms). */
+  countdownDeadline: Ts;
+  /** Per client: the SDK clock sync's offset (server clock − local clock) and the RTT of the winning round trip; null = no sync. */
+  syncOffset: Ts;
+  syncRtt: Ts;
+  /** Clients whose clock sync got no answer at all. */
+  syncFailed: number;
   /** Every deadline value seen, per node: [min, max] over countdowns and ticks. */
   deadlineByNode: { node: number; min: number; max: number; countdowns: number; ticks: number }[];
   /** Per client: enter sent / ack received (shared clock), NaN if never. */
@@ -92,6 +104,8 @@ export interface FlashReport {
   revealAt: Record<string, Ts>;
   revealDuplicates: number;
   revealWinners: Record<string, number>;
+  /** Per tier: the reveal's serverTime (when the server decided it, Redis time), as first seen here. */
+  revealServerTime: Record<string, number>;
   doneAt: Ts;
   resultAt: Ts;
   resultsWon: number;
@@ -139,7 +153,11 @@ let nodeOf: Int8Array;
 let subscribedFlag: Uint8Array;
 let countdownAt: Float64Array;
 let countdownServerTime: Float64Array;
-let minOffset: Float64Array;
+let countdownDeadline: Float64Array;
+let syncOffset: Float64Array;
+let syncRtt: Float64Array;
+let syncFailed = 0;
+const syncs: Promise<void>[] = [];
 let enterSentAt: Float64Array;
 let enterAckAt: Float64Array;
 let enterState: Uint8Array; // 0 none, 1 sent, 2 acked, 3 refused
@@ -150,6 +168,7 @@ let doneAt: Float64Array;
 let resultAt: Float64Array;
 const revealAt = new Map<string, Float64Array>();
 const revealWinners: Record<string, number> = {};
+const revealServerTime: Record<string, number> = {};
 const deadlineByNode = new Map<number, { node: number; min: number; max: number; countdowns: number; ticks: number }>();
 const joinLatency = new Histogram();
 const enterErrors: Record<string, number> = {};
@@ -163,7 +182,9 @@ function setup(c: FlashLoadConfig): void {
   subscribedFlag = new Uint8Array(n);
   countdownAt = nan();
   countdownServerTime = nan();
-  minOffset = new Float64Array(n).fill(Number.POSITIVE_INFINITY);
+  countdownDeadline = nan();
+  syncOffset = nan();
+  syncRtt = nan();
   enterSentAt = nan();
   enterAckAt = nan();
   enterState = new Uint8Array(n);
@@ -204,21 +225,17 @@ function wire(c: FlashLoadConfig, socket: BenchSocket, i: number): void {
     const at = hr();
     if (p?.campaignId !== c.campaignId) return;
     seenDeadline(nodeOf[i]!, Number(p.deadline), "countdowns");
-    const off = at - Number(p.serverTime);
-    if (off < minOffset[i]!) minOffset[i] = off;
     if (!Number.isNaN(countdownAt[i]!)) return; // one draw per run: a second countdown is ignored
     countdownAt[i] = at;
     countdownServerTime[i] = Number(p.serverTime);
+    countdownDeadline[i] = Number(p.deadline);
     counts.countdowns++;
     const drawId = p.drawId;
     setTimeout(() => enter(c, socket, i, drawId), Math.random() * c.enterWindowMs);
   });
-  socket.on("draw:tick", (p: { campaignId: string; deadline: number; serverTime: number }) => {
-    const at = hr();
+  socket.on("draw:tick", (p: { campaignId: string; deadline: number }) => {
     if (p?.campaignId !== c.campaignId) return;
     seenDeadline(nodeOf[i]!, Number(p.deadline), "ticks");
-    const off = at - Number(p.serverTime);
-    if (off < minOffset[i]!) minOffset[i] = off;
   });
   socket.on("draw:closed", (p: { entrants: number }) => {
     if (!Number.isNaN(closedAt[i]!)) return;
@@ -226,13 +243,14 @@ function wire(c: FlashLoadConfig, socket: BenchSocket, i: number): void {
     closedEntrants[i] = Number(p?.entrants);
     counts.closed++;
   });
-  socket.on("draw:reveal", (p: { tierId: string; winners: unknown[] }) => {
+  socket.on("draw:reveal", (p: { tierId: string; winners: unknown[]; serverTime: number }) => {
     const at = hr();
     const tier = String(p?.tierId);
     let arr = revealAt.get(tier);
     if (!arr) {
       revealAt.set(tier, (arr = new Float64Array(n).fill(Number.NaN)));
       revealWinners[tier] = Array.isArray(p?.winners) ? p.winners.length : -1;
+      revealServerTime[tier] = Number(p?.serverTime);
     }
     if (!Number.isNaN(arr[i]!)) {
       counts.revealDuplicates++;
@@ -315,6 +333,15 @@ async function connectAll(c: FlashLoadConfig): Promise<FlashReady> {
     if (sub?.ok) {
       subscribed++;
       subscribedFlag[local] = 1;
+      // The SDK syncs its clock on every connect; not awaited here (it overlaps the next handshakes).
+      syncs.push(
+        sdkClockSync(socket, c.clockSamples, c.clockTimeoutMs).then((r) => {
+          if (r) {
+            syncOffset[local] = r.offsetMs;
+            syncRtt[local] = r.rttMs;
+          } else syncFailed++;
+        }),
+      );
     }
     else bump(errors, `SUBSCRIBE:${sub?.error?.code ?? "NO_ACK"}`);
   };
@@ -326,6 +353,7 @@ async function connectAll(c: FlashLoadConfig): Promise<FlashReady> {
     const group = Array.from({ length: Math.min(c.connectBatch, c.clients - i) }, (_, j) => i + j);
     await Promise.all(group.map(one));
   }
+  await Promise.all(syncs);
   return {
     type: "ready", proc: c.proc, connected, subscribed, connectMs: performance.now() - started,
     clockOffsetMs: clockOffset, errors: { ...errors },
@@ -344,11 +372,12 @@ function report(c: FlashLoadConfig): FlashReport {
   const pct = (p: number) => Math.max(0, loopDelay.percentile(p) / 1e6 - 10);
   return {
     type: "report", proc: c.proc, clients: c.clients, connected: sockets.filter((s) => s?.connected).length,
-    node: Array.from(nodeOf), subscribed: Array.from(subscribedFlag), countdownAt: arr(countdownAt), countdownServerTime: arr(countdownServerTime), minOffset: arr(minOffset),
+    node: Array.from(nodeOf), subscribed: Array.from(subscribedFlag), countdownAt: arr(countdownAt), countdownServerTime: arr(countdownServerTime),
+    countdownDeadline: arr(countdownDeadline), syncOffset: arr(syncOffset), syncRtt: arr(syncRtt), syncFailed,
     deadlineByNode: [...deadlineByNode.values()],
     enterSentAt: arr(enterSentAt), enterAckAt: arr(enterAckAt), intentIds, duplicateAcks: counts.duplicateAcks, enterErrors,
     joinLatency: joinLatency.toJSON(), closedAt: arr(closedAt), closedEntrants: arr(closedEntrants),
-    revealAt: Object.fromEntries([...revealAt].map(([k, v]) => [k, arr(v)])), revealDuplicates: counts.revealDuplicates, revealWinners,
+    revealAt: Object.fromEntries([...revealAt].map(([k, v]) => [k, arr(v)])), revealDuplicates: counts.revealDuplicates, revealWinners, revealServerTime,
     doneAt: arr(doneAt), resultAt: arr(resultAt), resultsWon: counts.resultsWon,
     disconnects: counts.disconnects, disconnectReasons, errors: errs,
     eventLoop: { p50: pct(50), p99: pct(99), max: Math.max(0, loopDelay.max / 1e6 - 10) },

@@ -82,3 +82,57 @@ export class Histogram {
     return h;
   }
 }
+
+/**
+ * A coarse log-bucket histogram for per-second series (charts): ~3 % wide buckets from 0.1 ms to
+ * 120 s, so a second's worth of samples serialises as a few dozen [bucket, count] pairs. Percentiles
+ * are reported as the bucket's upper edge.
+ */
+const LOG_BASE = 1.03;
+const LOG_MIN_MS = 0.1;
+const LOG_BUCKETS = Math.ceil(Math.log(COARSE_MAX_MS / LOG_MIN_MS) / Math.log(LOG_BASE)) + 1;
+
+export type CoarseJSON = [number, number][];
+
+export class CoarseHistogram {
+  private readonly counts = new Map<number, number>();
+  count = 0;
+
+  static bucket(ms: number): number {
+    if (!(ms > LOG_MIN_MS)) return 0;
+    return Math.min(LOG_BUCKETS - 1, Math.ceil(Math.log(ms / LOG_MIN_MS) / Math.log(LOG_BASE)));
+  }
+
+  static upper(i: number): number {
+    return LOG_MIN_MS * LOG_BASE ** i;
+  }
+
+  record(ms: number): void {
+    const b = CoarseHistogram.bucket(ms);
+    this.counts.set(b, (this.counts.get(b) ?? 0) + 1);
+    this.count++;
+  }
+
+  merge(j: CoarseJSON): void {
+    for (const [b, n] of j) {
+      this.counts.set(b, (this.counts.get(b) ?? 0) + n);
+      this.count += n;
+    }
+  }
+
+  /** The p-th percentile (0-100) in ms (bucket upper edge); null when empty. */
+  percentile(p: number): number | null {
+    if (this.count === 0) return null;
+    const rank = Math.max(1, Math.ceil((p / 100) * this.count));
+    let seen = 0;
+    for (const b of [...this.counts.keys()].sort((x, y) => x - y)) {
+      seen += this.counts.get(b)!;
+      if (seen >= rank) return CoarseHistogram.upper(b);
+    }
+    return null;
+  }
+
+  toJSON(): CoarseJSON {
+    return [...this.counts.entries()];
+  }
+}

@@ -1,4 +1,5 @@
 /** The system under test for a benchmark: a private Redis, socket nodes and workers from the build, and a host token. */
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -22,6 +23,8 @@ export interface StackOptions {
   serverEnv: Record<string, string>;
   /** LIVEDRAW_NODE_ID = <nodeIdPrefix><label>. */
   nodeIdPrefix: string;
+  /** The private Redis's maxmemory (ensureRedis's default, LIVEDRAW_REDIS_MAXMEMORY or 1gb, when unset). */
+  maxmemory?: string;
 }
 
 export type Stack = Awaited<ReturnType<typeof startStack>>;
@@ -29,7 +32,7 @@ export type Stack = Awaited<ReturnType<typeof startStack>>;
 /** Starts everything (each registered with onStop and tracked for CPU); aborts the run if a node or worker exits early. */
 export async function startStack(o: StackOptions) {
   // Redis: always a private one (never a shared REDIS_URL: the run writes a lot).
-  const redisProc = await ensureRedis({ useEnvUrl: false, name: `bench-${o.tag}-redis-${o.runTag}`, removeDataOnStop: true, log: say });
+  const redisProc = await ensureRedis({ useEnvUrl: false, name: `bench-${o.tag}-redis-${o.runTag}`, removeDataOnStop: true, log: say, ...(o.maxmemory ? { maxmemory: o.maxmemory } : {}) });
   onStop("redis", () => redisProc.stop());
   const redis = createRedis(redisProc.url, { name: `bench:${o.tag}` });
   redis.on("error", () => undefined);
@@ -46,12 +49,27 @@ export async function startStack(o: StackOptions) {
   const baseEnv = { LIVEDRAW_MAX_CONNECTIONS_PER_ADDRESS: "0", LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS: "0", LIVEDRAW_ACCOUNTS_PER_ADDRESS: "0", ...o.serverEnv, REDIS_URL: redisProc.url, LIVEDRAW_JWT_SECRET: secret, PORT: "0", LIVEDRAW_HOST: "127.0.0.1", LOG_LEVEL: process.env.LOG_LEVEL ?? "info" };
   const logDir = path.join(projectRoot(), ".data", `bench-${o.tag}-logs`);
   mkdirSync(logDir, { recursive: true });
+  /** Distinct warnings and errors the roles logged (with a count once repeated), at most 50. */
   const roleProblems: string[] = [];
+  const problemIndex = new Map<string, number>();
+  const problemCounts: number[] = [];
   const track = <P extends RoleProcess>(p: P, label: string, role: "node" | "worker"): P => {
     onStop(label, () => p.stop("SIGTERM"));
     trackPid(label, role, p.child.pid);
     p.onLog((l) => {
-      if (l.level >= 40 && roleProblems.length < 50) roleProblems.push(`${label}: ${l.msg}${typeof l.err === "string" ? ` (${l.err})` : ""}`);
+      if (l.level < 40) return;
+      const e = l.err as { code?: unknown; message?: unknown } | string | undefined;
+      const detail = typeof e === "string" ? e : e && typeof e === "object" ? [e.code, e.message].filter((x) => typeof x === "string").join(": ") : "";
+      const key = `${label}: ${l.msg}${detail ? ` (${detail.slice(0, 160)})` : ""}`;
+      const at = problemIndex.get(key);
+      if (at !== undefined) {
+        problemCounts[at]!++;
+        roleProblems[at] = `${key} ×${problemCounts[at]}`;
+      } else if (roleProblems.length < 50) {
+        problemIndex.set(key, roleProblems.length);
+        problemCounts.push(1);
+        roleProblems.push(key);
+      }
     });
     void p.exited.then((code) => {
       if (!isStopping()) void abort(`${label} exited unexpectedly (code ${code}); see ${path.relative(process.cwd(), logDir)}/${label}.log`);
@@ -97,4 +115,21 @@ export async function createLiveCampaign(s: Stack, body: { campaignId: string; t
     }),
   });
   if (res.status !== 201) await abort(`could not create the campaign: HTTP ${res.status} ${await res.text()}`);
+}
+
+/** The 1, 5 and 15 minute load averages, rounded. */
+export const loadAvg = (): [number, number, number] => os.loadavg().map((x) => Math.round(x * 100) / 100) as [number, number, number];
+
+/** The `machine` field every result carries; `loadAvgStart` is loadAvg() taken when the run began. */
+export function machineInfo(loadAvgStart: [number, number, number]) {
+  return { cpu_model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, load_avg_start: loadAvgStart, load_avg_end: loadAvg(), node: process.version };
+}
+
+/** `git rev-parse --short HEAD` of the project, or "unknown". */
+export function gitCommit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: projectRoot(), stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim() || "unknown";
+  } catch {
+    return "unknown";
+  }
 }
