@@ -108,13 +108,20 @@ export class SourceGuard {
     if (address !== undefined && this.config.accountsPerAddress > 0) counted.push({ kind: "address", value: address, threshold: this.config.accountsPerAddress });
     if (who.device !== undefined && this.config.accountsPerDevice > 0) counted.push({ kind: "device", value: who.device, threshold: this.config.accountsPerDevice });
 
-    const multi = this.redis.multi().hmget(keys.blocklist, ...fields);
-    for (const c of counted) {
-      const key = sourceAccountsKey(campaignId, c.kind, c.value, window);
-      multi.sadd(key, who.playerId).scard(key).pexpire(key, 2 * windowMs);
+    let replies: [Error | null, unknown][];
+    if (counted.length === 0) {
+      // Nothing counted (the usual spin path with counting off): one HMGET, not MULTI + HMGET + EXEC.
+      replies = [[null, await this.redis.hmget(keys.blocklist, ...fields)]];
+    } else {
+      const multi = this.redis.multi().hmget(keys.blocklist, ...fields);
+      for (const c of counted) {
+        const key = sourceAccountsKey(campaignId, c.kind, c.value, window);
+        multi.sadd(key, who.playerId).scard(key).pexpire(key, 2 * windowMs);
+      }
+      const exec = await multi.exec();
+      if (!exec) throw new AppError("E_INTERNAL");
+      replies = exec;
     }
-    const replies = await multi.exec();
-    if (!replies) throw new AppError("E_INTERNAL");
     for (const [err] of replies) if (err) throw err;
     const blocked = (replies[0]![1] as (string | null)[]).findIndex((v) => v !== null);
     if (blocked >= 0) {
