@@ -63,8 +63,16 @@ function between(a: Mark, b: Mark) {
   const cpu = cpuBetween(a.cpu, b.cpu);
   const serverPct = (cpu.by_role.node ?? 0) + (cpu.by_role.worker ?? 0) + (cpu.by_role.redis ?? 0);
   let calls = 0;
-  for (const [cmd, v] of b.redis) if (cmd !== "info") calls += v.calls - (a.redis.get(cmd)?.calls ?? 0); // not our own INFO
+  const commands: { cmd: string; calls: number; usec: number }[] = [];
+  for (const [cmd, v] of b.redis) {
+    if (cmd === "info") continue; // our own measuring
+    const c = { cmd, calls: v.calls - (a.redis.get(cmd)?.calls ?? 0), usec: v.usec - (a.redis.get(cmd)?.usec ?? 0) };
+    calls += c.calls;
+    if (c.calls > 0) commands.push(c);
+  }
+  commands.sort((x, y) => y.usec - x.usec);
   return {
+    commands: commands.slice(0, 10),
     seconds: cpu.seconds,
     server_cpu_us: (serverPct / 100) * cpu.seconds * 1e6,
     by_role_pct: cpu.by_role,
@@ -212,6 +220,8 @@ async function main(): Promise<void> {
       server_cpu_us_per_entry: per(entries.server_cpu_us - tickCpuPerS * entries.seconds, stored),
       redis_calls_per_entry: per(entries.redis_calls - tickCallsPerS * entries.seconds, stored),
       redis_us_per_entry: per(entries.redis_usec - tickUsecPerS * entries.seconds, stored),
+      /** Redis's own time per command over the entries phase (a script's row includes the commands it runs, which also have their own rows). */
+      redis_commands_in_phase: entries.commands.map((c) => ({ cmd: c.cmd, per_entry: per(c.calls, stored), usec_per_call: per(c.usec, c.calls) })),
     },
     finish: {
       seconds_to_every_done_and_result: round(finishMs / 1000, 2),

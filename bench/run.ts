@@ -1,12 +1,12 @@
 /**
- * `npm run bench [-- --quick] [-- --only spin,baseline]`: every benchmark, one after the other (they
+ * `npm run bench [-- --quick] [-- --only spin,baseline] [-- --report]`: every benchmark, one after the other (they
  * must not share the cores), then bench/results/summary.json, REPORT.md and charts/*.svg.
  *
  * Each part is its own program that boots (and stops) its own stack and writes its own
  * bench/results/<part>.json: spin (our spin path: ladder, ceilings, sell-out), baseline (what a team
  * would build without us), flash (10,000 clients enter one draw; reveal and countdown), fanout (idle
  * clients, broadcast soak, RSS), costs (per entry, tick and delivered message, for docs/capacity.md). `--quick` (BENCH_QUICK=1) shortens every part (about 3 minutes in
- * all). A part that fails or writes no fresh result is reported as such, and the run exits 1.
+ * all; it skips costs). A part that fails or writes no fresh result is reported as such, and the run exits 1.
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -21,11 +21,13 @@ const PARTS = [
   { name: "baseline", program: "dist/bench/baseline-bench.js", file: "baseline.json", env: {} },
   { name: "flash", program: "dist/bench/flash.js", file: "flash.json", env: { BENCH_NAME: "flash" } },
   { name: "fanout", program: "dist/bench/fanout.js", file: "fanout.json", env: {} },
-  { name: "costs", program: "dist/bench/costs.js", file: "costs.json", env: {} },
+  { name: "costs", program: "dist/bench/costs.js", file: "costs.json", env: {}, full: true },
 ] as const;
 
 function parseArgs(argv: string[]): { quick: boolean; only: Set<string> | null } {
   let quick = false;
+  // --report: run nothing, rewrite summary.json, REPORT.md and the charts from the result files.
+  if (argv.includes("--report")) return { quick: false, only: new Set() };
   let only: Set<string> | null = null;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -33,7 +35,7 @@ function parseArgs(argv: string[]): { quick: boolean; only: Set<string> | null }
     else if (a === "--only") only = new Set((argv[++i] ?? "").split(",").filter(Boolean));
     else if (a.startsWith("--only=")) only = new Set(a.slice(7).split(",").filter(Boolean));
     else {
-      console.error(`unknown argument ${JSON.stringify(a)}; use --quick and/or --only ${PARTS.map((p) => p.name).join(",")}`);
+      console.error(`unknown argument ${JSON.stringify(a)}; use --quick, --only ${PARTS.map((p) => p.name).join(",")}, or --report`);
       process.exit(2);
     }
   }
@@ -70,6 +72,8 @@ async function main(): Promise<void> {
   const runs: PartRun[] = [];
   for (const part of PARTS) {
     if (only && !only.has(part.name)) continue;
+    // Per-operation costs feed docs/capacity.md: full runs only (they would push --quick past 3 minutes).
+    if (quick && "full" in part && !only?.has(part.name)) continue;
     const file = path.join(results, part.file);
     const t0 = Date.now();
     console.log(`\n=== bench ${part.name}${quick ? " (quick)" : ""}: node ${part.program}`);

@@ -21,7 +21,7 @@
  * 6. Writes bench/results/<BENCH_NAME>.json (+ .md) with charts, and stops everything (also on errors,
  *    Ctrl-C and a hard time limit).
  *
- * Environment: BENCH_QUICK (1: ≤ 75 s in all), BENCH_LADDER (5000,10000,15000,20000; quick 4000,8000),
+ * Environment: BENCH_QUICK (1: ≤ 75 s in all), BENCH_LADDER (1000,2000,3000,4000,5000,7500,10000,15000,20000; quick 1500,3000),
  * BENCH_DURATION_S (60; quick 20), BENCH_WARMUP_S (5; quick 2), BENCH_RAMP (1), BENCH_DRAIN_S (5;
  * quick 2), BENCH_SETTLE_S (30; quick 3), BENCH_CLIENTS (400), BENCH_LOAD_PROCS (2), BENCH_NODES (2),
  * BENCH_WORKERS (2), BENCH_CEILING (1; 0 skips the ceilings), BENCH_CEILING_PHASE_S (5; quick 2),
@@ -51,7 +51,8 @@ import { type Chart, chart } from "./stats.js";
 // ------------------------------------------------------------------------------------ settings
 
 const QUICK = /^(1|true|yes)$/i.test(process.env.BENCH_QUICK ?? "");
-const LADDER = parseLadder(process.env.BENCH_LADDER, QUICK ? [4000, 8000] : [5000, 10_000, 15_000, 20_000]);
+// From well below what this machine sustains, so that the ladder finds it (it stops at the first step not held).
+const LADDER = parseLadder(process.env.BENCH_LADDER, QUICK ? [1500, 3000] : [1000, 2000, 3000, 4000, 5000, 7500, 10_000, 15_000, 20_000]);
 const DURATION_S = numEnv("BENCH_DURATION_S", QUICK ? 20 : 60);
 const WARMUP_S = numEnv("BENCH_WARMUP_S", QUICK ? 2 : 5, 0);
 const RAMP = numEnv("BENCH_RAMP", 1, 0) > 0;

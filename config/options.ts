@@ -205,6 +205,11 @@ const SPEC = {
   /** Spin intents one worker resolves in one Lua call. @default 500 */
   spinBatchSize: { env: "LIVEDRAW_SPIN_BATCH_SIZE", schema: int(1, 5000), default: 500 },
   /**
+   * How long a node gathers stored spins before it wakes the workers (one BullMQ job per campaign
+   * per window, shared by all nodes): the floor of a spin's latency, and fewer jobs the longer it is. @default 5
+   */
+  spinTriggerWindowMs: { env: "LIVEDRAW_SPIN_TRIGGER_WINDOW_MS", schema: int(1, 1000), default: 5 },
+  /**
    * A node whose event loop ran this many ms late in the last quarter second refuses new spins and
    * live-draw entries with E_BUSY at once (load shedding) instead of acknowledging them seconds later. 0 turns it off. @default 250
    */

@@ -106,7 +106,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     spins,
     leaderboards: new LeaderboardStore(redis),
     campaigns: new CampaignExistence(redis),
-    spinTrigger: new SpinTrigger(queue, spins, log),
+    spinTrigger: new SpinTrigger(queue, spins, log, config.spinTriggerWindowMs),
     shedder: new LoadShedder(config.spinShedLagMs),
     clock,
     queue,

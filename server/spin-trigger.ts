@@ -1,6 +1,7 @@
 /**
  * Wakes the workers for a campaign's new spin intents: at most one BullMQ `spins.resolve` job per
- * campaign per `windowMs` (5 ms: at most 200 jobs/s per node and campaign, each draining batches), added *after* the intents of that window were stored, so every stored
+ * campaign per `windowMs` (LIVEDRAW_SPIN_TRIGGER_WINDOW_MS) across all nodes (the job id names the
+ * window), each draining batches, added *after* the intents of that window were stored, so every stored
  * intent is followed by a job that starts after it. Workers also sweep every campaign periodically,
  * which covers a node that died between an ack and its job.
  */
@@ -33,8 +34,11 @@ export class SpinTrigger {
     this.scheduled.add(campaignId);
     setTimeout(() => {
       this.scheduled.delete(campaignId);
+      // One job per campaign and window across all nodes: the same job id from another node in the
+      // same window is a no-op in BullMQ (the first one drains every intent stored before it runs).
+      const jobId = `resolve-${campaignId}-${Math.floor(Date.now() / this.windowMs)}`;
       this.queue
-        .add(JOB_RESOLVE_SPINS, { kind: "resolve", campaignId }, { removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: "exponential", delay: 50 } })
+        .add(JOB_RESOLVE_SPINS, { kind: "resolve", campaignId }, { jobId, removeOnComplete: true, removeOnFail: 1000, attempts: 5, backoff: { type: "exponential", delay: 50 } })
         .catch((err: unknown) => this.log.warn({ err, campaignId }, "could not queue spin resolution; the sweep will pick it up"));
     }, this.windowMs);
   }

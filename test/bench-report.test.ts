@@ -16,7 +16,7 @@ describe("benchmark report", () => {
   it("copies figures, computes ratios (> 1 = ours better) and verdicts, and says what did not run", () => {
     const data = {
       spin: { sustained_per_s: 12_000, server_cpu_us_per_spin: 60, redis_limit_spins_per_s: 40_000, lost: 0, duplicated: 0, oversold: 0, sold_out_reached: true, charts: [] },
-      baseline: { sustained_per_s: 3_000, server_cpu_us_per_spin: 240, fanout_msgs_per_s_per_core: 100_000, rss_per_idle_client_kb: 30 },
+      baseline: { sustained_per_s: 3_000, server_cpu_us_per_spin: 240, fanout_msgs_per_s_per_core: 100_000, rss_per_idle_client_kb: 30, reveal_p99_ms: 90, reveal_clients: 5_000 },
       flash: { reveal_p99_ms: 180, reveal_clients: 10_000, countdown_spread_ms: 12, lost: 0, duplicated: 1, oversold: 0 },
       fanout: null,
     };
@@ -25,7 +25,8 @@ describe("benchmark report", () => {
     const row = (what: string) => s.targets.find((t) => t.what.startsWith(what))!;
     expect(row("Sustained")).toMatchObject({ ratio: 4, met: false }); // 4× the baseline, but below 20,000
     expect(row("Server CPU")).toMatchObject({ ratio: 4, met: false });
-    expect(row("Reveal p99")).toMatchObject({ met: true });
+    expect(row("Reveal p99")).toMatchObject({ met: true, ratio: null }); // 10,000 clients against 5,000: no ratio
+    expect(row("Reveal p99").what).toContain("not comparable");
     expect(row("Fan-out per core")).toMatchObject({ ratio: null, met: null });
     const md = reportMarkdown(s, data, { spin: [] });
     expect(md).toContain("| Sustained spins/s at p99 ≤ 100 ms, 0 refused | 12,000 | 3,000 | 4× |");
