@@ -23,7 +23,7 @@ export const idSchema = z
   .string()
   .regex(ID_PATTERN, "must be 1-64 characters of letters, digits, '_' or '-', starting with a letter or digit");
 
-export const subscribeSchema = z.strictObject({ campaignId: idSchema });
+export const subscribeSchema = z.strictObject({ campaignId: idSchema, drawId: idSchema.optional() });
 export const enterSchema = z.strictObject({ campaignId: idSchema, drawId: idSchema });
 export const timeSyncSchema = z.strictObject({ clientTime: z.number().finite() });
 

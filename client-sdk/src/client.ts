@@ -699,15 +699,26 @@ export class LiveDrawClient {
     }
   }
 
-  /** Fetches the campaign's snapshot and replays what it shows that was missed (one at a time per campaign). */
+  /**
+   * Fetches the campaign's snapshot and replays what it shows that was missed (one at a time per
+   * campaign). When the draw in view is not finished, its own snapshot first: a newer draw may have
+   * opened since, and the latest snapshot would not show what this one missed.
+   */
   private resync(campaignId: string, attempt = 0): void {
     if (this.resyncing.has(campaignId) || this.stateValue !== ClientState.Connected) return;
     this.resyncing.add(campaignId);
-    this.request("campaign:subscribe", { campaignId }).then(
+    const view = this.views.get(campaignId);
+    const unfinished = view && view.phase !== "done" && view.phase !== "cancelled" ? view.drawId : null;
+    const replay = (snapshot: CampaignSnapshot) => {
+      this.views.snapshot(snapshot, true);
+      this.dispatch("resync", snapshot);
+    };
+    (unfinished ? this.request("campaign:subscribe", { campaignId, drawId: unfinished }).then(replay) : Promise.resolve())
+      .then(() => this.request("campaign:subscribe", { campaignId }))
+      .then(
       (snapshot) => {
         this.resyncing.delete(campaignId);
-        this.views.snapshot(snapshot, true);
-        this.dispatch("resync", snapshot);
+        replay(snapshot);
       },
       (err: unknown) => {
         this.resyncing.delete(campaignId);

@@ -29,6 +29,11 @@ export interface BeaconRef {
 
 export interface SubscribePayload {
   campaignId: string;
+  /**
+   * The draw to snapshot instead of the campaign's latest: a client catching up on a draw whose
+   * events it missed part of while a newer draw opened. Optional.
+   */
+  drawId?: string;
 }
 
 export interface EnterPayload {

@@ -7,7 +7,7 @@ import type { HandlerGroup } from "./types.js";
 
 /** Campaign subscription, live-draw entries and clock sync. */
 export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
-  bind("campaign:subscribe", subscribeSchema, async ({ campaignId }) => {
+  bind("campaign:subscribe", subscribeSchema, async ({ campaignId, drawId: asked }) => {
     // The campaign need not exist (a live-draw campaign appears with its first draw), but the rooms a socket holds are bounded.
     joinBounded(socket, rooms.campaign(campaignId), ctx.config.maxSubscriptionsPerSocket);
     if (socket.data.role === "player" && (await ctx.campaigns.exists(campaignId))) {
@@ -16,7 +16,7 @@ export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
     // The sequence number first: anything broadcast after it is read is either in the snapshot or
     // arrives with a higher number, so a client never takes a stale snapshot for a complete one.
     const eventSeq = await ctx.store.eventSeq(campaignId);
-    const drawId = await ctx.store.latestDrawId(campaignId);
+    const drawId = asked ?? (await ctx.store.latestDrawId(campaignId));
     const draw = drawId === null ? null : await ctx.store.snapshot(campaignId, drawId, socket.data.playerId);
     return { campaignId, serverTime: ctx.clock.now(), eventSeq, playerId: socket.data.playerId, draw };
   });
