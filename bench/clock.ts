@@ -11,9 +11,7 @@
  * - the run's time series (connections, CPU % and RSS per process, sampled from /proc) and the
  *   common result stamp (machine, load average, date, commit) with its `charts` format.
  */
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import os from "node:os";
 import { performance } from "node:perf_hooks";
 import { bestOffset, type ClockSample } from "@livedraw/client-sdk";
 import { tracked } from "./cpu.js";
@@ -67,33 +65,12 @@ export async function sdkClockSync(socket: BenchSocket, samples: number, timeout
 
 // ------------------------------------------------------------------------------------ result stamp
 
-export type LoadAvg = [number, number, number];
-export const loadAvg = (): LoadAvg => os.loadavg().map((x) => round(x, 2)) as LoadAvg;
-
-/** The `machine` object of every result: CPU model, cores, load average at start and end, Node version. */
-export function machine(loadAvgStart: LoadAvg) {
-  return { cpu_model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, load_avg_start: loadAvgStart, load_avg_end: loadAvg(), node: process.version };
-}
-
-/** `git rev-parse --short HEAD`, or "unknown". */
-export function commitId(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).trim() || "unknown";
-  } catch {
-    return "unknown";
-  }
-}
+export { loadAvg, machine, commitId, type LoadAvg } from "./meta.js";
 
 // ------------------------------------------------------------------------------------ time series
 
-export interface Chart {
-  id: string;
-  title: string;
-  unit: string;
-  x_label: string;
-  x: number[];
-  lines: { name: string; y: (number | null)[] }[];
-}
+import type { Chart } from "./meta.js";
+export type { Chart };
 
 /** Every `every`-th point so a line keeps ≤ `max` points (the last point is always kept). */
 export function downsample<T>(v: T[], max = 300): T[] {

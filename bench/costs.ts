@@ -16,10 +16,8 @@
  * also the ticks, which run meanwhile). Writes bench/results/costs.json. BENCH_QUICK=1: 1,000 players
  * and shorter phases (about 30 s in all).
  */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { projectRoot } from "../core/assets.js";
 import { PROTOCOL_VERSION } from "@livedraw/protocol";
@@ -28,6 +26,7 @@ import { TokenService } from "../server/auth.js";
 import { cpuBetween, cpuMark, rssByLabel, trackPid, type CpuMark } from "./cpu.js";
 import { numEnv } from "./env.js";
 import { guardProcess, onStop, runMain, stopAll } from "./lifecycle.js";
+import { commitId, loadAvg, machine } from "./meta.js";
 import { round, say, setLogTag } from "./log.js";
 import { RawSocket } from "./raw-client.js";
 import { commandStats } from "./redis-stats.js";
@@ -47,13 +46,6 @@ interface Mark {
   delivered: number;
 }
 
-function git(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
-  } catch {
-    return "unknown";
-  }
-}
 
 /**
  * Server CPU (nodes + workers + Redis) in µs, Redis's own CPU in µs, and the commands Redis executed
@@ -85,7 +77,7 @@ function between(a: Mark, b: Mark) {
 async function main(): Promise<void> {
   setLogTag("costs");
   guardProcess(5 * 60_000);
-  const loadStart = os.loadavg();
+  const loadStart = loadAvg();
   trackPid("bench", "bench", process.pid);
   const startedAt = new Date().toISOString();
   const stack: Stack = await startStack({ tag: "costs", runTag: randomBytes(3).toString("hex"), nodes: 2, workers: 1, serverEnv: { LIVEDRAW_SOCKET_MESSAGES_PER_SECOND: "10000" }, nodeIdPrefix: "costs-" });
@@ -231,9 +223,9 @@ async function main(): Promise<void> {
     },
     rss_per_connected_client_kb: rssPerClientKb,
     lost: Math.max(0, ackMs.length - stored),
-    machine: { cpu_model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, load_avg_start: loadStart.map((x) => round(x)), load_avg_end: os.loadavg().map((x) => round(x)), node: process.version },
+    machine: machine(loadStart),
     date: startedAt,
-    commit: git(),
+    commit: commitId(),
     quick: QUICK,
     charts: [
       {

@@ -1,5 +1,4 @@
 /** The system under test for a benchmark: a private Redis, socket nodes and workers from the build, and a host token. */
-import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -117,19 +116,4 @@ export async function createLiveCampaign(s: Stack, body: { campaignId: string; t
   if (res.status !== 201) await abort(`could not create the campaign: HTTP ${res.status} ${await res.text()}`);
 }
 
-/** The 1, 5 and 15 minute load averages, rounded. */
-export const loadAvg = (): [number, number, number] => os.loadavg().map((x) => Math.round(x * 100) / 100) as [number, number, number];
-
-/** The `machine` field every result carries; `loadAvgStart` is loadAvg() taken when the run began. */
-export function machineInfo(loadAvgStart: [number, number, number]) {
-  return { cpu_model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, load_avg_start: loadAvgStart, load_avg_end: loadAvg(), node: process.version };
-}
-
-/** `git rev-parse --short HEAD` of the project, or "unknown". */
-export function gitCommit(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: projectRoot(), stdio: ["ignore", "pipe", "ignore"], timeout: 5000 }).toString().trim() || "unknown";
-  } catch {
-    return "unknown";
-  }
-}
+export { loadAvg, machine as machineInfo, commitId as gitCommit } from "./meta.js";

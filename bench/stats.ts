@@ -18,15 +18,8 @@ export const pctOf = (v: number[], p: number): number => {
 };
 
 /** A time series for the lead's REPORT.md (rendered as SVG): the common `charts` format of bench/results/*.json. */
-export interface Chart {
-  /** File-name safe. */
-  id: string;
-  title: string;
-  unit: string;
-  x_label: string;
-  x: number[];
-  lines: { name: string; y: (number | null)[] }[];
-}
+import type { Chart } from "./meta.js";
+export type { Chart };
 
 /** At most this many points per line. */
 export const CHART_MAX_POINTS = 300;

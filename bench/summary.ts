@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import os from "node:os";
+import { commitId } from "./meta.js";
 import type { ChartSpec } from "./svg-chart.js";
 
 export interface PartRun {
@@ -88,7 +89,7 @@ export function buildSummary(data: Data, runs: PartRun[], run: { quick: boolean;
     load_avg: { start: run.loadStart.map((x) => r2(x)), end: run.loadEnd.map((x) => r2(x)) },
     fraction_of_redis_limit: ratio(s.spin_sustained_per_s, s.redis_limit_spins_per_s),
     targets,
-    run: { quick: run.quick, date: run.startedAt, seconds: run.seconds, commit: git(["rev-parse", "--short", "HEAD"]), worktree_dirty: git(["status", "--porcelain"]) !== "", parts: runs },
+    run: { quick: run.quick, date: run.startedAt, seconds: run.seconds, commit: commitId(), worktree_dirty: git(["status", "--porcelain"]) !== "", parts: runs },
   };
 }
 

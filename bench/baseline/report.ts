@@ -1,6 +1,6 @@
 /** The common fields of a result (machine, date, commit) and its charts, for bench/baseline-bench.ts. */
-import { execFileSync } from "node:child_process";
 import os from "node:os";
+import { loadAvg } from "../meta.js";
 import { round } from "../log.js";
 
 export interface Machine {
@@ -15,25 +15,10 @@ export function machineAtStart(): Machine {
   return { cpu_model: os.cpus()[0]?.model ?? "unknown", cores: os.cpus().length, load_avg_start: loadAvg(), load_avg_end: [], node: process.version };
 }
 
-export const loadAvg = (): number[] => os.loadavg().map((x) => round(x, 2));
+export { loadAvg, commitId } from "../meta.js";
 
-/** `git rev-parse --short HEAD`, or "unknown". */
-export function commitId(): string {
-  try {
-    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || "unknown";
-  } catch {
-    return "unknown";
-  }
-}
-
-export interface Chart {
-  id: string;
-  title: string;
-  unit: string;
-  x_label: string;
-  x: number[];
-  lines: { name: string; y: (number | null)[] }[];
-}
+import type { Chart } from "../meta.js";
+export type { Chart };
 
 /** At most `max` points per line: consecutive points averaged in groups (nulls ignored; a group of nulls stays null). */
 export function downsample(c: Chart, max = 300): Chart {
