@@ -35,6 +35,7 @@ import type { DrawPhase } from "../core/protocol.js";
 import { ComputeGate } from "./compute-gate.js";
 import type { NodeContext } from "./context.js";
 import { json, type HttpResponse } from "./http-types.js";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { Lru } from "./lru.js";
 import { buildMerkleTree, inclusionProofJson, proofFromTree, siblingOffsets, type MerkleTree } from "./merkle-tree.js";
 
@@ -138,7 +139,12 @@ export class PublicReads {
     assertPhase(state, ["done"]);
     const key = `${campaignId}/${drawId}`;
     const held = this.proofs.get(key);
-    if (held && held.redraws === state.redraws) return ok(held.body);
+    if (held && held.redraws === state.redraws) {
+      // A burst of bundle requests all pass their state read in the same turn; writing each ~400 kB
+      // answer in a turn of its own lets /healthz, ticks and acks in between.
+      await nextTurn();
+      return ok(held.body);
+    }
     const body = await this.gate.run(`proof:${key}:${state.redraws}`, async () => {
       const bundle = await this.ctx.draws.proof(campaignId, drawId, this.ctx.config.drawRetentionSeconds);
       // Between a redraw's Lua and its invalidation the cache may still hold the bundle before it:
