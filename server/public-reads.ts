@@ -34,7 +34,7 @@ import { AppError, isRedisUnavailable } from "../core/errors.js";
 import type { DrawPhase } from "../core/protocol.js";
 import { ComputeGate } from "./compute-gate.js";
 import type { NodeContext } from "./context.js";
-import { json, type HttpResponse } from "./http-types.js";
+import type { HttpResponse } from "./http-types.js";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { Lru } from "./lru.js";
 import { buildMerkleTree, inclusionProofJson, proofFromTree, siblingOffsets, type MerkleTree } from "./merkle-tree.js";
@@ -76,8 +76,8 @@ export class PublicReads {
   private readonly trees = new Lru<MerkleTree>(TREE_CACHE_BYTES);
   private readonly inclusions = new Lru<string>(INCLUSION_CACHE_BYTES);
   private readonly audits = new Lru<AuditPage>(AUDIT_CACHE_BYTES);
-  /** The last public snapshot served per draw, with when it was read: for stale answers only. */
-  private readonly snapshots = new Lru<{ body: Record<string, unknown>; at: number }>(SNAPSHOT_CACHE_BYTES);
+  /** The last public snapshot served per draw, as sent (JSON): for stale answers only. */
+  private readonly snapshots = new Lru<string>(SNAPSHOT_CACHE_BYTES);
   /** When each cached proof / inclusion / audit answer was last confirmed against Redis. */
   private readonly confirmed = new Map<string, number>();
 
@@ -114,13 +114,15 @@ export class PublicReads {
       async () => {
         const snapshot = await this.ctx.store.snapshot(campaignId, drawId, null);
         if (!snapshot) throw new AppError("E_DRAW_NOT_FOUND");
-        const body = { ...snapshot, serverTime: this.ctx.clock.now() };
-        this.snapshots.set(key, { body, at: Date.now() }, JSON.stringify(body).length * 2);
-        return json(200, body);
+        // Encoded once: the same text is the answer and what is kept for a stale answer.
+        const text = JSON.stringify({ ...snapshot, serverTime: this.ctx.clock.now() });
+        this.snapshots.set(key, text, text.length * 2);
+        return ok(text);
       },
       () => {
         const held = this.snapshots.get(key);
-        return held && json(200, { ...held.body, stale: true });
+        // The kept object's text with `"stale":true` appended before its closing brace.
+        return held === undefined ? undefined : ok(`${held.slice(0, -1)},"stale":true}`);
       },
     );
   }
