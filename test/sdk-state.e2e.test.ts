@@ -145,8 +145,9 @@ describe("SDK retries E_BUSY", () => {
 
   it("retries a spin refused with E_BUSY after retryAfterMs, same key, until it is stored and resolved", async () => {
     await h.startRedis();
-    // No worker yet: 100 stored spins fill the campaign's pending bound, so the next is E_BUSY.
-    const node = await h.startNode({ LIVEDRAW_MAX_PENDING_SPINS: "100", LIVEDRAW_SOCKET_MESSAGES_PER_SECOND: "1000", LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER: "1000" });
+    // No worker yet: 100 stored spins fill the campaign's pending bound, so the next is E_BUSY. The
+    // event-loop shedder (the other source of E_BUSY) is off: on shared cores it refused some fillers.
+    const node = await h.startNode({ LIVEDRAW_MAX_PENDING_SPINS: "100", LIVEDRAW_SOCKET_MESSAGES_PER_SECOND: "1000", LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER: "1000", LIVEDRAW_SPIN_SHED_LAG_MS: "60000" });
     const campaignId = uniqueId("busy");
     expect((await http(`${node.url}/v1/campaigns`, { token: await h.hostToken(), body: liveCampaign(campaignId) })).status).toBe(201);
     const filler = rawIo(node.url, { transports: ["websocket"], auth: { token: await tokens.sign({ sub: "filler", role: "player" }, 60) } });
@@ -154,7 +155,7 @@ describe("SDK retries E_BUSY", () => {
     const acks = await Promise.all(
       Array.from({ length: 100 }, (_, i) => new Promise<Ack<SpinAck>>((resolve) => filler.emit("spin", { campaignId, idempotencyKey: `fill-${String(i).padStart(4, "0")}` }, resolve))),
     );
-    expect(acks.every((a) => a.ok)).toBe(true);
+    expect(acks.filter((a) => !a.ok)).toEqual([]);
 
     const busyBefore = await busyCount(node.url);
     const player = await h.player(node.url, "patient", undefined, { maxRetries: 100, requestTimeoutMs: 60_000 });
