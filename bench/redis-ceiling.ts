@@ -7,8 +7,9 @@
  * flight, so round trips never bound the rate:
  *
  *   xadd     XADD <spin stream> * p <player> k <key>: the bare stream append;
- *   append   the project's appendSpin script (core/lua/appendSpin-2.lua, EVALSHA) with unique keys;
- *            appends/s = growth of the stream (XLEN), not replies;
+ *   append   the project's admitSpins script (core/lua/admitSpins-3.lua, EVALSHA; `appendBatch`
+ *            intents per call, unique keys, the per-player rate limit taking its point as on the
+ *            bench's servers); appends/s = growth of the stream (XLEN), not replies;
  *   resolve  the project's resolveSpins script (core/lua/resolveSpins-8.lua, EVALSHA, batches of
  *            `batch` with one random number per intent, 2 calls in flight per connection) draining
  *            what `append` stored; intents/s = results stored (HLEN), cross-checked by the `read` replies.
@@ -23,8 +24,8 @@ import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { createRedis, loadScripts, waitReady } from "../core/redis.js";
-import { campaignKeys } from "../core/redis-keys.js";
-import { SpinStore } from "../core/spin-store.js";
+import { campaignKeys, sourceKeys } from "../core/redis-keys.js";
+import { SpinStore, admitSpinsArgs, type AdmitIntent } from "../core/spin-store.js";
 import { ensureRedis } from "../scripts/redis-server.js";
 import { trackPid } from "./cpu.js";
 import { onStop } from "./lifecycle.js";
@@ -38,6 +39,10 @@ export interface CeilingOptions {
   inflight: number;
   pipeline: number;
   players: number;
+  /** Intents per admitSpins call (what a node's batch holds under load). */
+  appendBatch: number;
+  /** The per-player spin limit the admission takes a point of (the bench servers' LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER). */
+  perPlayerPerSecond: number;
   /** resolveSpins batch size (the workers' LIVEDRAW_SPIN_BATCH_SIZE). */
   batch: number;
   historyLength: number;
@@ -208,15 +213,22 @@ export async function measureCeilings(o: CeilingOptions) {
   await control.unlink(xaddKey);
   say(`  ceiling xadd: ${fmt(xadd.per_s)}/s (Redis CPU ${xadd.redis_cpu_pct ?? "?"} %)`);
 
-  // 2. appendSpin through EVALSHA (unique keys; appends/s from the stream's growth).
-  const appendSha = String(await control.script("LOAD", loadScripts().find((x) => x.name === "appendSpin")!.lua));
-  const appendCmd = command(["EVALSHA", appendSha, "2", k.idempotency, k.spins], 3);
+  // 2. admitSpins through EVALSHA in batches of `appendBatch` intents, with the bench servers'
+  // admission (per-player limit on, address and device absent): appends/s from the stream's growth.
+  const appendSha = String(await control.script("LOAD", loadScripts().find((x) => x.name === "admitSpins")!.lua));
+  const admission = { perPlayerPerSecond: o.perPlayerPerSecond, perAddressPerSecond: 0, perDevicePerSecond: 0, sourceWindowMs: 600_000, accountsPerAddress: 0, accountsPerDevice: 0 };
+  const appendHead = ["EVALSHA", appendSha, "3", k.idempotency, k.spins, sourceKeys(campaignId).blocklist];
+  const appendCmd = (): string => {
+    const intents = Array.from({ length: o.appendBatch }, (): AdmitIntent => [player(), `a${seq++}`, "", "", "", "", ""]);
+    const args = [...appendHead, ...admitSpinsArgs(campaignId, 1_000_000_000, admission, intents).map(String)];
+    return `*${args.length}\r\n${bulks(args)}`;
+  };
   const append = await measured(
     control,
-    rawPhase(() => appendCmd([player(), `a${seq++}`, "1000000000"])),
+    rawPhase(appendCmd, undefined, { pipeline: Math.max(1, Math.round(o.pipeline / o.appendBatch)), inflight: o.inflight }),
     () => control.xlen(k.spins),
   );
-  say(`  ceiling appendSpin: ${fmt(append.per_s)}/s (Redis CPU ${append.redis_cpu_pct ?? "?"} %)`);
+  say(`  ceiling admitSpins (batches of ${o.appendBatch}): ${fmt(append.per_s)} intents/s (Redis CPU ${append.redis_cpu_pct ?? "?"} %)`);
 
   // 3. resolveSpins draining that backlog through EVALSHA, `read` (the reply's first element) counted
   // as the work done; a batch that reads less than `batch` means the backlog is drained.
@@ -251,7 +263,7 @@ export async function measureCeilings(o: CeilingOptions) {
       limit_per_redis_cpu_second: limitPerCore === null ? null : Math.round(limitPerCore),
       phases: { xadd, append, resolve: { ...resolve, backlog, drained: resolvedAll } },
       driver_errors: errors,
-      driver: { connections: o.connections, inflight_per_connection: o.inflight, pipeline: o.pipeline, players: o.players, resolve_batch: o.batch, history_length: o.historyLength, phase_s: o.phaseS },
+      driver: { connections: o.connections, inflight_per_connection: o.inflight, pipeline: o.pipeline, append_batch: o.appendBatch, per_player_per_second: o.perPlayerPerSecond, players: o.players, resolve_batch: o.batch, history_length: o.historyLength, phase_s: o.phaseS },
       redis_version: redisVersion,
       redis: "fresh private redis-server (AOF everysec, noeviction), started after the ladder and stopped after the ceilings",
     },

@@ -96,7 +96,7 @@ export function spinMarkdown(r: SpinResultForMarkdown): string {
       "| work | per second | per fully busy Redis core-second |",
       "|---|---|---|",
       `| XADD alone | ${fmt(r.ceilings.xadd_per_s)} (${ph(p.xadd)}) | ${n(p.xadd.per_redis_cpu_second)} |`,
-      `| appendSpin script | ${fmt(r.ceilings.append_per_s)} (${ph(p.append)}) | ${n(p.append.per_redis_cpu_second)} |`,
+      `| admitSpins script (batches of 10) | ${fmt(r.ceilings.append_per_s)} (${ph(p.append)}) | ${n(p.append.per_redis_cpu_second)} |`,
       `| resolveSpins script (intents) | ${fmt(r.ceilings.resolve_per_s)} (${ph(p.resolve)}) | ${n(p.resolve.per_redis_cpu_second)} |`,
       `| append + resolve on one core | ${n(r.redis_limit_spins_per_s)} | ${n(r.ceilings.limit_per_redis_cpu_second)} |`,
       "",

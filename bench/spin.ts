@@ -16,7 +16,7 @@
  *    latency = intent id time → `resolvedAt`; lost, duplicated, stock accounting, sell-out time.
  * 4. CPU per process from /proc over each window: server CPU µs per resolved spin (nodes + workers +
  *    Redis), the load generator's separately; Redis commands and CPU µs per spin (INFO).
- * 5. Ceilings on a FRESH private Redis (bench/redis-ceiling.ts): XADD, appendSpin, resolveSpins,
+ * 5. Ceilings on a FRESH private Redis (bench/redis-ceiling.ts): XADD, admitSpins (batches of 10), resolveSpins,
  *    saturating Redis; `redis_limit_spins_per_s` = 1 / (1/append + 1/resolve).
  * 6. Writes bench/results/<BENCH_NAME>.json (+ .md) with charts, and stops everything (also on errors,
  *    Ctrl-C and a hard time limit).
@@ -270,7 +270,8 @@ async function main(): Promise<void> {
     say(`ceilings on a fresh private Redis (${CEILING_PHASE_S} s per phase)`);
     try {
       ceilings = await measureCeilings({
-        runTag, phaseS: CEILING_PHASE_S, connections: 4, inflight: 2, pipeline: 128, players: CLIENTS,
+        runTag, phaseS: CEILING_PHASE_S, connections: 4, inflight: 2, pipeline: 128, players: CLIENTS, appendBatch: 10,
+        perPlayerPerSecond: Number(serverEnv.LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER),
         batch: Number(process.env.LIVEDRAW_SPIN_BATCH_SIZE ?? 500), historyLength: Number(process.env.LIVEDRAW_SPIN_HISTORY_LENGTH ?? 100),
       });
     } catch (err) {

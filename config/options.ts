@@ -159,18 +159,19 @@ const SPEC = {
   /** Compliance policy: highest total probability of all tiers. @default 1 */
   maxTotalProbability: { env: "LIVEDRAW_MAX_TOTAL_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 1 },
   /**
-   * Spin intents one player may send per second, counted in Redis across all nodes (an in-memory
-   * limit per node takes over while Redis is unreachable), before E_RATE_LIMITED. @default 10
+   * Spin intents one player may send per second to one campaign, counted in Redis across all nodes
+   * by the script that stores them (server/spin-batcher.ts), before E_RATE_LIMITED. @default 10
    */
   spinsPerSecondPerPlayer: { env: "LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 10 },
   /** Live-draw entries (`draw:enter`) one player may send per second, across nodes, before E_RATE_LIMITED. @default 5 */
   entriesPerSecondPerPlayer: { env: "LIVEDRAW_ENTRIES_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 5 },
   /**
-   * Entries and spins, together, from one client address per second, across nodes. Many phones share
+   * Entries from one client address per second across nodes, and, counted apart, spins from it per
+   * second per campaign (server/spin-batcher.ts). Many phones share
    * one venue or carrier NAT address: size it for the largest crowd behind one address. 0: no limit. @default 1000
    */
   intentsPerSecondPerAddress: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS", schema: int(0, 1_000_000), default: 1000 },
-  /** Entries and spins, together, from one device (`auth.device`) per second, across nodes. 0: no limit. @default 20 */
+  /** Entries from one device (`auth.device`) per second across nodes, and, counted apart, its spins per second per campaign. 0: no limit. @default 20 */
   intentsPerSecondPerDevice: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_DEVICE", schema: int(0, 100_000), default: 20 },
   /** Window of the concentrated-source counts (distinct accounts per address and per device, per campaign), in seconds. @default 600 */
   sourceWindowSeconds: { env: "LIVEDRAW_SOURCE_WINDOW_SECONDS", schema: int(10, 86_400), default: 600 },
@@ -205,10 +206,10 @@ const SPEC = {
   /** Spin intents one worker resolves in one Lua call. @default 500 */
   spinBatchSize: { env: "LIVEDRAW_SPIN_BATCH_SIZE", schema: int(1, 5000), default: 500 },
   /**
-   * How long a node gathers stored spins before it wakes the workers (one BullMQ job per campaign
-   * per window, shared by all nodes): the floor of a spin's latency, and fewer jobs the longer it is. @default 5
+   * How long a worker's resolver loop lets spin intents gather after one wakes it, before it resolves
+   * them in one batch: a floor under a spin's latency, and fewer round trips per spin the longer it is. @default 2
    */
-  spinTriggerWindowMs: { env: "LIVEDRAW_SPIN_TRIGGER_WINDOW_MS", schema: int(1, 1000), default: 5 },
+  spinGatherMs: { env: "LIVEDRAW_SPIN_GATHER_MS", schema: int(0, 1000), default: 2 },
   /**
    * A node whose event loop ran this many ms late in the last quarter second refuses new spins and
    * live-draw entries with E_BUSY at once (load shedding) instead of acknowledging them seconds later. 0 turns it off. @default 250

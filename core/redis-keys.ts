@@ -47,6 +47,8 @@ export const campaignKeys = (campaignId: string) => {
     spins: `${tag}:spins`,
     /** String: id of the last resolved spin intent. */
     cursor: `${tag}:spins:cursor`,
+    /** String: the worker whose resolver loop holds this campaign's spins (a lease with a TTL). */
+    resolverLease: `${tag}:spins:resolver`,
     /** Hash: `<playerId>:<idempotencyKey>` → intentId. */
     idempotency: `${tag}:spins:idem`,
     /** Hash: intentId → SpinResult JSON. */
@@ -176,7 +178,6 @@ export function flaggedEntriesKey(campaignId: string, drawId: string): string {
 
 /** rate-limiter-flexible key prefixes (it appends `:<key>`) of the cross-node intent limits (server/rate-limit.ts). */
 export const intentLimitPrefix = {
-  spinPlayer: `${KEY_PREFIX}:rl:spin:player`,
   enterPlayer: `${KEY_PREFIX}:rl:enter:player`,
   address: `${KEY_PREFIX}:rl:intent:addr`,
   device: `${KEY_PREFIX}:rl:intent:device`,

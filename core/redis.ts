@@ -23,7 +23,6 @@ declare module "ioredis" {
     ld1_redrawWinner(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_cancelDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_appendAudit(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
-    ld1_appendSpin(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_resolveSpins(...keysAndArgv: ScriptArg[]): Result<unknown, Context>;
     ld1_saveCampaign(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_addInventory(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
@@ -31,6 +30,8 @@ declare module "ioredis" {
     ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_joinTeam(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_grantTickets(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_resolverLease(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_admitSpins(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
   }
 }
 
@@ -81,6 +82,12 @@ export interface RedisFactoryOptions {
    * Errors then map to E_UNAVAILABLE (core/errors.ts). Never for a BullMQ Worker's connection.
    */
   failFast?: { commandTimeoutMs: number };
+  /**
+   * ioredis auto-pipelining (default on): commands of one tick go out in one write on the next
+   * tick. Off, each command is written when it is called (a publisher that must not wait for the
+   * rest of the tick).
+   */
+  autoPipelining?: boolean;
 }
 
 /** Creates a connection with the project's scripts defined on it. */
@@ -88,7 +95,7 @@ export function createRedis(url: string, opts: RedisFactoryOptions): Redis {
   const options: RedisOptions = {
     connectionName: opts.name,
     maxRetriesPerRequest: opts.maxRetriesPerRequest === undefined ? 2 : opts.maxRetriesPerRequest,
-    enableAutoPipelining: true,
+    enableAutoPipelining: opts.autoPipelining ?? true,
     retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
     ...(opts.failFast
       ? { maxRetriesPerRequest: 0, enableOfflineQueue: false, autoResendUnfulfilledCommands: false, commandTimeout: opts.failFast.commandTimeoutMs }

@@ -16,7 +16,7 @@ import type { TokenService } from "./auth.js";
 import type { CampaignExistence } from "./campaign-exists.js";
 import type { HostAuth } from "./host-session.js";
 import type { Metrics } from "./metrics.js";
-import type { SpinTrigger } from "./spin-trigger.js";
+import type { SpinCampaigns } from "./spin-campaigns.js";
 import type { ProfileStore, Pseudonymiser } from "../core/privacy.js";
 import type { PhoneCodes, TokenRevocations } from "./login.js";
 
@@ -37,7 +37,7 @@ export interface NodeContext {
   beacons: BeaconService;
   leaderboards: LeaderboardStore;
   campaigns: CampaignExistence;
-  spinTrigger: SpinTrigger;
+  spinCampaigns: SpinCampaigns;
   /** Refuses spins while this node's event loop runs late (LIVEDRAW_SPIN_SHED_LAG_MS). */
   shedder: LoadShedder;
   io: IoServer;

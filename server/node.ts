@@ -32,7 +32,7 @@ import { startMetricsListener, timedBroadcaster } from "../core/metrics.js";
 import { createRoutes } from "./routes.js";
 import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
 import { uwsBackpressureFor, watchSlowConsumers } from "./slow-consumers.js";
-import { SpinTrigger } from "./spin-trigger.js";
+import { SpinCampaigns } from "./spin-campaigns.js";
 import { startLeaderboardPusher } from "./leaderboard-pusher.js";
 import { CampaignExistence } from "./campaign-exists.js";
 import { deliverPersonalResults, nodeBroadcaster } from "./personal-results.js";
@@ -57,11 +57,13 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   // answered E_UNAVAILABLE at once instead of waiting for Redis; ioredis reconnects by itself.
   const failFast = { commandTimeoutMs: config.redisCommandTimeoutMs };
   const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast });
-  const pub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-pub`, failFast });
+  // No auto-pipelining on the adapter's publisher: a broadcast's PUBLISH is written at once, before
+  // this node's own fan-out to its sockets (synchronous, tens of ms for a large room), so the other
+  // nodes start theirs in parallel instead of after it.
+  const pub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-pub`, failFast, autoPipelining: false });
   // The subscriber only subscribes: a generous timeout; ioredis resubscribes after a reconnect.
   const sub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-sub`, failFast: { commandTimeoutMs: 10_000 } });
-  // A Queue (not a Worker) may fail fast too: queueing a close job fails at once (the host retries),
-  // and a lost spin trigger is covered by the workers' sweep.
+  // A Queue (not a Worker) may fail fast too: queueing a close job fails at once (the host retries).
   const queueConnection = createRedis(config.redisUrl, { name: `${config.nodeId}:queue`, failFast });
   const connections = [redis, pub, sub, queueConnection];
   for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
@@ -106,7 +108,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     spins,
     leaderboards: new LeaderboardStore(redis),
     campaigns: new CampaignExistence(redis),
-    spinTrigger: new SpinTrigger(queue, spins, log, config.spinTriggerWindowMs),
+    spinCampaigns: new SpinCampaigns(spins, log),
     shedder: new LoadShedder(config.spinShedLagMs),
     clock,
     queue,

@@ -1,9 +1,9 @@
 /**
  * Rate limits. `consume` turns a limiter's refusal into E_RATE_LIMITED with how long to wait.
  *
- * `IntentLimits` are the limits of entries and spins, counted in Redis so they hold across nodes
- * (a player on two nodes gets the same rate as on one): per player (spins and entries apart), per
- * client address and per device (`auth.device`), entries and spins together. Each is
+ * `IntentLimits` are the limits of entries, counted in Redis so they hold across nodes (a player on
+ * two nodes gets the same rate as on one): per player, per client address and per device
+ * (`auth.device`). Spins are limited in their own batch script (server/spin-batcher.ts). Each is
  * rate-limiter-flexible's RateLimiterRedis (one Lua INCR + TTL per point, fixed windows of one
  * second) with an in-memory RateLimiterMemory of the same size as its `insuranceLimiter`: while
  * Redis is unreachable the limits hold per node instead of refusing everyone (the intent then
@@ -48,7 +48,6 @@ export function crossNodeLimiter(redis: Redis, keyPrefix: string, points: number
 }
 
 export interface IntentLimitOptions {
-  spinsPerSecondPerPlayer: number;
   entriesPerSecondPerPlayer: number;
   intentsPerSecondPerAddress: number;
   intentsPerSecondPerDevice: number;
@@ -62,13 +61,11 @@ export interface IntentSource {
 }
 
 export class IntentLimits {
-  private readonly spinPlayer: RateLimiterRedis | null;
   private readonly enterPlayer: RateLimiterRedis | null;
   private readonly address: RateLimiterRedis | null;
   private readonly device: RateLimiterRedis | null;
 
   constructor(redis: Redis, options: IntentLimitOptions) {
-    this.spinPlayer = crossNodeLimiter(redis, intentLimitPrefix.spinPlayer, options.spinsPerSecondPerPlayer);
     this.enterPlayer = crossNodeLimiter(redis, intentLimitPrefix.enterPlayer, options.entriesPerSecondPerPlayer);
     this.address = crossNodeLimiter(redis, intentLimitPrefix.address, options.intentsPerSecondPerAddress);
     this.device = crossNodeLimiter(redis, intentLimitPrefix.device, options.intentsPerSecondPerDevice);
@@ -80,12 +77,11 @@ export class IntentLimits {
    * `retryAfterMs`, naming the first limit refused in that order. A refused intent still used its
    * points of the other limits.
    */
-  async take(kind: "spin" | "entry", who: IntentSource): Promise<void> {
-    const player = kind === "spin" ? this.spinPlayer : this.enterPlayer;
+  async take(kind: "entry", who: IntentSource): Promise<void> {
     const takes: Promise<void>[] = [];
-    if (player) takes.push(consume(player, who.playerId, kind === "spin" ? "Too many spins from this player; retry after `retryAfterMs`." : "Too many entries from this player; retry after `retryAfterMs`."));
-    if (this.address && who.address !== undefined) takes.push(consume(this.address, who.address, "Too many entries and spins from your network address; retry after `retryAfterMs`."));
-    if (this.device && who.device !== undefined) takes.push(consume(this.device, who.device, "Too many entries and spins from this device; retry after `retryAfterMs`."));
+    if (this.enterPlayer) takes.push(consume(this.enterPlayer, who.playerId, "Too many entries from this player; retry after `retryAfterMs`."));
+    if (this.address && who.address !== undefined) takes.push(consume(this.address, who.address, "Too many entries from your network address; retry after `retryAfterMs`."));
+    if (this.device && who.device !== undefined) takes.push(consume(this.device, who.device, "Too many entries from this device; retry after `retryAfterMs`."));
     for (const outcome of await Promise.allSettled(takes)) if (outcome.status === "rejected") throw outcome.reason;
   }
 }

@@ -26,6 +26,7 @@ import { Blocklist, blockField } from "./blocklist.js";
 import { ChallengeRequiredError, loadChallengeHook, type ChallengeHook, type FlagReason } from "./challenge.js";
 import type { NodeContext } from "./context.js";
 import { IntentLimits } from "./rate-limit.js";
+import { SpinBatcher } from "./spin-batcher.js";
 
 export type Intent = "entry" | "spin";
 
@@ -134,17 +135,28 @@ export class SourceGuard {
       if (accounts > c.threshold) reasons.push({ kind: c.kind, accounts, threshold: c.threshold });
     });
     if (reasons.length === 0) return reasons;
+    await this.decideFlagged(intent, campaignId, who, reasons, now);
+    return reasons;
+  }
 
+  /**
+   * A flagged intent (its source has more accounts than allowed): the challenge hook decides; the
+   * source is recorded as flagged with what it answered. Returns when the intent may go on, or
+   * throws E_CHALLENGE_REQUIRED / E_BLOCKED. (Spins are counted in their batch script,
+   * server/spin-batcher.ts, and come here only when flagged.)
+   */
+  async decideFlagged(intent: Intent, campaignId: string, who: SourceOf, reasons: FlagReason[], now = this.now()): Promise<void> {
+    const address = who.address?.toLowerCase();
+    const counted = reasons.map((r) => ({ kind: r.kind, value: r.kind === "address" ? address ?? "" : who.device ?? "" }));
     const hook = await this.hook;
     const decision = await hook.decide({ campaignId, intent, playerId: who.playerId, address, device: who.device, reasons, response: who.challenge });
     await this.recordSources(campaignId, reasons, counted, decision.action, now);
     this.onFlag(intent, decision.action);
     if (decision.action === "challenge") throw new ChallengeRequiredError(decision.challenge);
     if (decision.action === "block") throw new AppError("E_BLOCKED", decision.message ?? "Too many accounts come from your network or device; entries and spins from it are refused.");
-    return reasons;
   }
 
-  private async recordSources(campaignId: string, reasons: FlagReason[], counted: { kind: string; value: string }[], action: FlaggedSource["action"], at: number): Promise<void> {
+  private async recordSources(campaignId: string, reasons: FlagReason[], counted: readonly { kind: string; value: string }[], action: FlaggedSource["action"], at: number): Promise<void> {
     const keys = sourceKeys(campaignId);
     const multi = this.redis.multi();
     for (const r of reasons) {
@@ -196,7 +208,7 @@ export class SourceGuard {
   }
 }
 
-const BLOCKED_MESSAGE: Record<SourceKind, string> = {
+export const BLOCKED_MESSAGE: Record<SourceKind, string> = {
   player: "This account is blocked from this campaign by its hosts; contact the organiser.",
   address: "Your network address is blocked from this campaign by its hosts; contact the organiser.",
   device: "This device is blocked from this campaign by its hosts; contact the organiser.",
@@ -218,6 +230,8 @@ async function scanHash(redis: Redis, key: string, limit: number): Promise<Recor
 export interface Admission {
   limits: IntentLimits;
   guard: SourceGuard;
+  /** Spins: admission and append, one script call per campaign per event-loop turn. */
+  spins: SpinBatcher;
   /**
    * Before an entry does any Redis work: E_BUSY with `retryAfterMs` when the node is overloaded
    * (event loop late, or LIVEDRAW_MAX_INFLIGHT_ENTRIES in flight). Returns the release of its place.
@@ -239,6 +253,7 @@ export function admissionFor(ctx: NodeContext): Admission {
   admission = {
     limits: new IntentLimits(ctx.redis, ctx.config),
     guard,
+    spins: new SpinBatcher(ctx.redis, ctx.config, guard, () => ctx.clock.now()),
     enterSlot() {
       if (ctx.shedder.overloaded || inflight >= ctx.config.maxInflightEntries) {
         ctx.metrics.intents.labels("enter_shed").inc();

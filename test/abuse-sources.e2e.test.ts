@@ -181,6 +181,33 @@ describe("admission and abuse control across nodes", () => {
     }
   });
 
+  it("(a) counts spins too: a crowded device's spins past the threshold are flagged and still stored, each once", async () => {
+    const campaignId = uniqueId("spinflag");
+    expect((await http(`${proxied.url}/v1/campaigns`, { token: hostToken, body: liveCampaign(campaignId) })).status).toBe(201);
+    const players = Array.from({ length: DEVICE_THRESHOLD + 3 }, (_, i) => `spin-dev-${i}`);
+    const sockets = await Promise.all(players.map((player, i) => connect(proxied, { player, forwardedFor: `192.0.2.${i + 1}`, device: "shared-phone-2" })));
+    // All at once: the node admits them in one or a few batch scripts; the counts are exact anyway.
+    const acks = await Promise.all(sockets.map((socket, i) => call<SpinAck>(socket, "spin", { campaignId, idempotencyKey: `spin-dev-key-${i}` })));
+    for (const a of acks) expect(a.ok ? "ok" : a.error.code).toBe("ok"); // the default action flags and lets them through
+    const ids = acks.map((a) => (a.ok ? a.data.intentId : ""));
+    expect(new Set(ids).size).toBe(players.length);
+    // A retry of a flagged spin is the same intent.
+    const again = await call<SpinAck>(sockets[players.length - 1]!, "spin", { campaignId, idempotencyKey: `spin-dev-key-${players.length - 1}` });
+    expect(again).toEqual({ ok: true, data: { intentId: ids[players.length - 1], duplicate: true } });
+
+    const sources = await http<{ sources: { kind: string; value: string; accounts: number; threshold: number; action: string; flaggedIntents: number }[] }>(
+      `${proxied.url}/v1/campaigns/${campaignId}/flagged-sources`,
+      { token: hostToken },
+    );
+    expect(sources.body.sources).toEqual([
+      { kind: "device", value: "shared-phone-2", accounts: players.length, threshold: DEVICE_THRESHOLD, action: "allow", flaggedIntents: players.length - DEVICE_THRESHOLD + 1 /* the retry was counted and flagged again */, lastAt: expect.any(Number) },
+    ]);
+    // Every spin is in the campaign's stream or already resolved: stored exactly once each.
+    const k = campaignKeys(campaignId);
+    const idem = await redis.hgetall(k.idempotency);
+    expect(Object.values(idem).sort()).toEqual([...ids].sort());
+  });
+
   it("(b) one player on 100 sockets over 2 nodes stays within its caps and the cross-node spin rate", async () => {
     const campaignId = uniqueId("whale");
     const created = await http(`${spinNodes[0]!.url}/v1/campaigns`, {

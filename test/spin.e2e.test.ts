@@ -14,6 +14,7 @@ import { liveCampaign } from "./fixtures.js";
 import { Harness, http, pseudonym, uniqueId, type NodeProcess, type RoleProcess } from "./harness.js";
 
 const PLAYERS = 500;
+const WORKER_IDS = [uniqueId("spin-worker"), uniqueId("spin-worker")];
 const SPINS_EACH = 3;
 const WHALE_SOCKETS = 20;
 const LIMITS = { spinsPerDay: 5, spinsPerCampaign: 5, winsPerCampaign: 2 };
@@ -38,7 +39,9 @@ describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed
     // and a CI machine can stall a node's event loop past the threshold (server/load-shedder.test.ts covers it).
     const env = { LIVEDRAW_SPIN_BATCH_SIZE: "25", LIVEDRAW_SPIN_SHED_LAG_MS: "0" };
     nodes = await Promise.all([h.startNode(env), h.startNode(env)]);
-    workers = await Promise.all([h.startWorker(env), h.startWorker(env)]);
+    // Short resolver leases, so the survivor takes the campaign over within the test (lease / 3 rounds).
+    const workerEnv = { ...env, LIVEDRAW_WORKER_LOCK_MS: "2000" };
+    workers = await Promise.all(WORKER_IDS.map((id) => h.startWorker({ ...workerEnv, LIVEDRAW_NODE_ID: id })));
     hostToken = await h.hostToken();
   });
   afterAll(() => h.cleanup());
@@ -69,12 +72,17 @@ describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed
     const players = await Promise.all(Array.from({ length: PLAYERS }, (_, i) => h.player(nodes[i % 2]!.url, `sp${i}`)));
     const whale = await Promise.all(Array.from({ length: WHALE_SOCKETS }, (_, i) => h.player(nodes[i % 2]!.url, "whale")));
 
-    // Kill one worker with SIGKILL as soon as results start flowing: batches are in progress.
+    // Kill the worker whose resolver loop holds the campaign, with SIGKILL, as soon as results start
+    // flowing: batches are in progress. The other one must take the campaign over.
     let killed = false;
+    let victim = -1;
     const killOnFirstResult = () => {
       if (killed) return;
       killed = true;
-      workers[0]!.child.kill("SIGKILL");
+      void redis.get(campaignKeys(campaignId).resolverLease).then((holder) => {
+        victim = Math.max(0, WORKER_IDS.indexOf(holder ?? ""));
+        workers[victim]!.child.kill("SIGKILL");
+      });
     };
     players[0]!.on("spin:result", killOnFirstResult);
     players[1]!.on("spin:result", killOnFirstResult);
@@ -100,8 +108,14 @@ describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed
     // The whale: 20 sockets, 2 spins each, all at once (more than its caps and its rate limit allow).
     const whaleSpins = Promise.all(whale.flatMap((c) => [spin(c), spin(c)]));
     const [, retried] = await Promise.all([rest, retries, whaleSpins]);
-    expect(await workers[0]!.exited).toBeNull(); // it really died by signal
     expect(killed).toBe(true);
+    expect(victim).toBeGreaterThanOrEqual(0);
+    expect(await workers[victim]!.exited).toBeNull(); // it really died by signal
+    // The survivor's resolver loop holds the campaign now (its lease round follows the dead lease's expiry).
+    const survivor = WORKER_IDS[1 - victim]!;
+    const deadline = Date.now() + 10_000;
+    while ((await redis.get(campaignKeys(campaignId).resolverLease)) !== survivor && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await redis.get(campaignKeys(campaignId).resolverLease)).toBe(survivor);
 
     // Retries with the same idempotency key are the same intent and the same result.
     retried.forEach((r, i) => expect(r).toEqual(first[i]));

@@ -1,8 +1,9 @@
 /**
- * The `spins.resolve` and `spins.sweep` jobs: drain a campaign's spin stream in batches (one Lua
- * call each, see core/lua/resolveSpins-8.lua) and push each result to its player's room through the
- * Redis emitter. Resolution is exactly once by construction (atomic batches, a cursor, a results
- * hash keyed by intent id); pushes (one inter-node message per batch) are best effort on top: results stay fetchable (`spin:fetch`,
+ * Draining a campaign's spin stream, for the resolver loop (worker/spin-resolver.ts) and the
+ * `spins.sweep` job: batches of one Lua call each (core/lua/resolveSpins-8.lua), each batch's
+ * results pushed to their players through the Redis emitter. Resolution is exactly once by
+ * construction (atomic batches, a cursor, a results hash keyed by intent id); pushes (one
+ * inter-node message per batch) are best effort on top: results stay fetchable (`spin:fetch`,
  * `spin:history`), and the SDK fetches when a push does not come.
  */
 import type { Emitter } from "@socket.io/redis-emitter";
@@ -21,17 +22,23 @@ export interface ResolveDeps {
   metrics?: WorkerMetrics;
 }
 
+/** Resolves one batch of a campaign's pending intents and pushes its results; `more` when the batch was full. */
+export async function drainOnce(deps: ResolveDeps, campaignId: string): Promise<{ resolved: number; more: boolean }> {
+  const { read, results } = await deps.spins.resolveBatch(campaignId, deps.config.spinBatchSize, deps.config.spinHistoryLength);
+  // One message per batch to every node (not one PUBLISH per result): each node hands the results
+  // to its own players' sockets (server/personal-results.ts).
+  if (results.length > 0) deps.emitter.serverSideEmit("spin:results", { campaignId, results: results.map(({ playerId, result }) => [playerId, result]) });
+  deps.metrics?.observeResolutions(results);
+  return { resolved: results.length, more: read >= deps.config.spinBatchSize };
+}
+
 /** Resolves until the campaign's stream is empty; returns how many intents it resolved. */
 export async function drainCampaign(deps: ResolveDeps, campaignId: string): Promise<number> {
   let resolved = 0;
   for (;;) {
-    const { read, results } = await deps.spins.resolveBatch(campaignId, deps.config.spinBatchSize, deps.config.spinHistoryLength);
-    // One message per batch to every node (not one PUBLISH per result): each node hands the results
-    // to its own players' sockets (server/spin-results.ts).
-    if (results.length > 0) deps.emitter.serverSideEmit("spin:results", { campaignId, results: results.map(({ playerId, result }) => [playerId, result]) });
-    deps.metrics?.observeResolutions(results);
-    resolved += results.length;
-    if (read < deps.config.spinBatchSize) return resolved;
+    const batch = await drainOnce(deps, campaignId);
+    resolved += batch.resolved;
+    if (!batch.more) return resolved;
   }
 }
 

@@ -12,6 +12,7 @@ import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis
 import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { closeDraw, type CloseDrawResult } from "./close-draw.js";
 import { drainCampaign, sweep } from "./resolve-spins.js";
+import { SpinResolver } from "./spin-resolver.js";
 import { startMetricsListener } from "../core/metrics.js";
 import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
 import { createWorkerMetrics } from "./metrics.js";
@@ -26,7 +27,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast });
   const emitterRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:emitter`, failFast });
   const workerRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:bullmq`, maxRetriesPerRequest: null });
-  const connections = [redis, emitterRedis, workerRedis];
+  // The resolver loop's blocking XREAD has a connection of its own (closed by the loop's stop()).
+  const blockingRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:spin-wait`, failFast });
+  const connections = [redis, emitterRedis, workerRedis, blockingRedis];
   for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
   // Pushes are best effort (results stay fetchable); a lost one must not be an unhandled rejection.
   catchPublishErrors(emitterRedis, (err) => log.warn({ err }, "push lost: Redis unreachable"));
@@ -46,6 +49,7 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
     async (job, token): Promise<Outcome> => {
       const data = job.data;
       if (job.name === JOB_CLOSE_DRAW) return closeDraw(deps, job as Job<CloseDrawJob>, token);
+      // Queued by nodes of an earlier version (nodes now leave spins to the resolver loop).
       if (job.name === JOB_RESOLVE_SPINS && data.kind === "resolve") return { status: "resolved", resolved: await drainCampaign(deps, data.campaignId) };
       if (job.name === JOB_SWEEP_SPINS) return { status: "resolved", resolved: await sweep(deps) };
       if (job.name === JOB_RETENTION_SWEEP) {
@@ -83,14 +87,18 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // GET /metrics on LIVEDRAW_METRICS_PORT, if set (a worker has no other listener).
   const metricsListener = config.metricsPort >= 0 ? await startMetricsListener(config, metrics.registry, (err) => log.error({ err }, "metrics listener error")) : null;
   if (metricsListener) log.info({ port: metricsListener.port, host: config.metricsHost, token: config.metricsToken !== "" }, "metrics listening");
+  // Spins: a long-lived loop per worker over the campaigns it holds a lease on (worker/spin-resolver.ts).
+  const resolver = new SpinResolver(deps, redis, blockingRedis, log, { owner: config.nodeId, leaseMs: config.workerLockMs, gatherMs: config.spinGatherMs });
+  resolver.start();
   log.info({ queue: QUEUE_NAME, concurrency: config.workerConcurrency }, "worker ready");
 
   return {
     async close() {
+      await resolver.stop(); // a batch in flight completes; leases are released for the other workers
       await worker.close(); // waits for active jobs to finish
       await metricsListener?.close();
       await queue.close();
-      await Promise.all(connections.map((c) => c.quit().catch(() => c.disconnect())));
+      await Promise.all(connections.filter((c) => c !== blockingRedis).map((c) => c.quit().catch(() => c.disconnect())));
       log.info("closed");
     },
   };

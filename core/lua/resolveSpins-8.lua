@@ -40,6 +40,14 @@ local budgetBase = tonumber(cfg.freeSpins)
 local dayMs = 86400000
 local offsetMs = tonumber(cfg.dayOffsetMinutes) * 60000
 
+-- One clock reading per batch: every result of a batch is resolved at the same Redis time.
+local t = redis.call('TIME')
+local resolvedAt = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local spinsPerCampaign = tonumber(limits.spinsPerCampaign)
+local spinsPerDay = tonumber(limits.spinsPerDay)
+local winsPerCampaign = tonumber(limits.winsPerCampaign)
+local liveAt, closedAt = tonumber(cfg.schedule.liveAt), tonumber(cfg.schedule.closedAt)
+
 local out = {0}
 for i, entry in ipairs(entries) do
   local id = entry[1]
@@ -48,22 +56,23 @@ for i, entry in ipairs(entries) do
   if redis.call('HEXISTS', KEYS[6], id) == 0 then
     local at = tonumber(string.match(id, '^(%d+)'))
     local day = math.floor((at + offsetMs) / dayMs)
-    local usedField, dayField = player .. ':used', player .. ':d:' .. day
-    local used = tonumber(redis.call('HGET', KEYS[7], usedField) or '0')
-    local today = tonumber(redis.call('HGET', KEYS[7], dayField) or '0')
-    local tickets = tonumber(redis.call('HGET', KEYS[7], player .. ':tickets') or '0')
-    local budget = budgetBase + tickets
+    local usedField, dayField, winsField = player .. ':used', player .. ':d:' .. day, player .. ':wins'
+    -- The player's counters in one read: used, today, tickets, wins.
+    local c = redis.call('HMGET', KEYS[7], usedField, dayField, player .. ':tickets', winsField)
+    local used, today = tonumber(c[1] or '0'), tonumber(c[2] or '0')
+    local budget = budgetBase + tonumber(c[3] or '0')
+    local wins = tonumber(c[4] or '0')
     local result = {
       campaignId = cfg.campaignId, intentId = id, idempotencyKey = key,
       outcome = 'rejected', tierId = cjson.null, tierName = cjson.null, reason = cjson.null,
     }
-    if at < tonumber(cfg.schedule.liveAt) or at >= tonumber(cfg.schedule.closedAt) then
+    if at < liveAt or at >= closedAt then
       result.reason = 'E_CAMPAIGN_NOT_LIVE'
-    elseif used >= tonumber(limits.spinsPerCampaign) then
+    elseif used >= spinsPerCampaign then
       result.reason = 'E_CAMPAIGN_LIMIT'
     elseif used >= budget then
       result.reason = 'E_NO_SPINS_LEFT'
-    elseif today >= tonumber(limits.spinsPerDay) then
+    elseif today >= spinsPerDay then
       result.reason = 'E_DAILY_LIMIT'
     else
       used = redis.call('HINCRBY', KEYS[7], usedField, 1)
@@ -71,29 +80,28 @@ for i, entry in ipairs(entries) do
       local tier = pickTier(cfg.tiers, tonumber(ARGV[3 + i]))
       result.outcome = 'lost'
       if tier then
-        local wins = tonumber(redis.call('HGET', KEYS[7], player .. ':wins') or '0')
-        if wins >= tonumber(limits.winsPerCampaign) then
+        if wins >= winsPerCampaign then
           result.reason = 'win_cap'
         elseif tonumber(redis.call('HGET', KEYS[4], tier.tierId) or '0') <= 0 then
           result.reason = 'sold_out'
         else
           redis.call('HINCRBY', KEYS[4], tier.tierId, -1)
           redis.call('HINCRBY', KEYS[5], tier.tierId, 1)
-          redis.call('HINCRBY', KEYS[7], player .. ':wins', 1)
+          redis.call('HINCRBY', KEYS[7], winsField, 1)
           result.outcome = 'won'
           result.tierId = tier.tierId
           result.tierName = tier.name
         end
       end
     end
-    result.spinsLeft = math.max(0, math.min(budget - used, tonumber(limits.spinsPerCampaign) - used, tonumber(limits.spinsPerDay) - today))
-    local t = redis.call('TIME')
-    result.resolvedAt = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+    result.spinsLeft = math.max(0, math.min(budget - used, spinsPerCampaign - used, spinsPerDay - today))
+    result.resolvedAt = resolvedAt
     local json = cjson.encode(result)
     redis.call('HSET', KEYS[6], id, json)
     local history = historyPrefix .. player
-    redis.call('RPUSH', history, json)
-    redis.call('LTRIM', history, -historyLength, -1)
+    if redis.call('RPUSH', history, json) > historyLength then
+      redis.call('LTRIM', history, -historyLength, -1)
+    end
     redis.call('XADD', KEYS[8], '*', 'type', 'spin', 'intent', id, 'player', player,
       'outcome', result.outcome, 'tier', result.tierId == cjson.null and '' or result.tierId)
     out[#out + 1] = player

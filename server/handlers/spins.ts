@@ -8,8 +8,8 @@ import type { HandlerGroup } from "./types.js";
 
 /** Instant-win: published rules, spins (stored, then acknowledged), results and history. */
 export function spinHandlers(ctx: NodeContext): HandlerGroup {
-  // Rate limits per player, address and device across nodes (Redis), the blocklist and the source
-  // counts: server/sources.ts. Caps themselves are enforced in Lua when a spin is resolved.
+  // Rate limits per player, address and device across nodes, the blocklist and the source counts:
+  // server/spin-batcher.ts. Caps themselves are enforced in Lua when a spin is resolved.
   const admission = admissionFor(ctx);
   return (_ctx, socket, bind) => {
     bind("campaign:rules", rulesSchema, async ({ campaignId }) => ctx.spins.rules(campaignId, ctx.clock.now()));
@@ -22,21 +22,19 @@ export function spinHandlers(ctx: NodeContext): HandlerGroup {
         ctx.metrics.intents.labels("spin_shed").inc();
         throw new AppError("E_BUSY", "This node is overloaded; retry after `retryAfterMs`.", BUSY_RETRY_AFTER_MS);
       }
-      await admission.limits.take("spin", socket.data);
       const now = ctx.clock.now();
       const campaign = await ctx.spins.campaignCached(campaignId);
       if (!campaign) throw new AppError("E_CAMPAIGN_NOT_FOUND");
-      // A flagged source's spin goes on when the hook allows it (counted in the source's flagged intents).
-      await admission.guard.admit("spin", campaignId, socket.data);
       if (!SPINNABLE_PHASES.has(phaseAt(campaign, now))) {
         // A retry of a spin acknowledged before the close still gets its original intent id.
         const intentId = await ctx.spins.existingIntent(campaignId, socket.data.playerId, idempotencyKey);
         if (intentId) return { intentId, duplicate: true };
         throw new AppError("E_CAMPAIGN_NOT_LIVE");
       }
-      // Acknowledged only once the intent is in the campaign's stream (appendSpin Lua).
-      const ack = await ctx.spins.append(campaignId, socket.data.playerId, idempotencyKey, ctx.config.maxPendingSpins);
-      ctx.spinTrigger.stored(campaignId);
+      // Rate limits, blocklist, source counts and the append: one script call for all the spins of
+      // this event-loop turn (server/spin-batcher.ts). Acknowledged only once stored.
+      const ack = await admission.spins.submit(campaignId, socket.data, idempotencyKey);
+      ctx.spinCampaigns.stored(campaignId);
       ctx.metrics.intents.labels(ack.duplicate ? "spin_duplicate" : "spin_stored").inc();
       return ack;
     });

@@ -1,0 +1,130 @@
+/**
+ * The long-lived spin resolver loop of a worker (docs/decisions.md, "Waking workers"): instead of a
+ * BullMQ job per campaign and window, each worker holds leases on campaigns (one worker per
+ * campaign at a time, `ld:{campaign:C}:spins:resolver`, renewed every third of its TTL) and, for
+ * the campaigns it holds, waits on their spin streams with one blocking `XREAD` on a connection of
+ * its own. A stored intent wakes it at once; it then drains every held campaign in turns (one Lua
+ * batch each per turn, so a hot campaign does not starve the others) and waits again. While it is
+ * busy, intents gather, so batches grow with the rate by themselves: no timer sets a latency floor.
+ *
+ * The stream holds exactly the unresolved intents (the resolve script trims what it consumed), so
+ * `XREAD … STREAMS s 0-0` returns at once when anything is pending and blocks otherwise.
+ *
+ * A worker that dies leaves its leases to expire (`workerLockMs`); another worker takes them at its
+ * next lease round. The workers' `spins.sweep` job still drains every campaign every 2 s as a
+ * safety net. Resolution stays exactly once whoever runs it (atomic batches, cursor, results hash).
+ */
+import type { Redis } from "ioredis";
+import type { Logger } from "../core/logger.js";
+import { campaignKeys } from "../core/redis-keys.js";
+import { drainOnce, type ResolveDeps } from "./resolve-spins.js";
+
+export interface SpinResolverOptions {
+  /** Who holds a lease (the worker's node id). */
+  owner: string;
+  /** Lease TTL in ms; renewed every third of it. */
+  leaseMs: number;
+  /** How long the loop waits after a wake-up before resolving, in ms (batching vs. latency). */
+  gatherMs: number;
+  /** How often the loop looks for campaigns to take, in ms (also its longest block). */
+  roundMs?: number;
+}
+
+export class SpinResolver {
+  private readonly held = new Set<string>();
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private nextRound = 0;
+  private readonly roundMs: number;
+  private resolved = 0;
+
+  constructor(
+    private readonly deps: ResolveDeps,
+    private readonly commands: Redis,
+    /** Used only for the blocking XREAD (a blocked connection can do nothing else). */
+    private readonly blocking: Redis,
+    private readonly log: Logger,
+    private readonly options: SpinResolverOptions,
+  ) {
+    this.roundMs = options.roundMs ?? Math.max(100, Math.floor(options.leaseMs / 3));
+  }
+
+  /** Campaigns whose spins this worker resolves now. */
+  campaigns(): string[] {
+    return [...this.held];
+  }
+
+  /** Intents resolved by this loop since it started. */
+  get resolvedCount(): number {
+    return this.resolved;
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Stops the loop (a resolve in flight completes) and releases the leases. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    // Ends a blocking XREAD at once (the connection is this loop's alone).
+    this.blocking.disconnect();
+    await this.loop;
+    await Promise.all([...this.held].map((c) => this.commands.ld1_resolverLease(campaignKeys(c).resolverLease, this.options.owner, "release", 0).catch(() => undefined)));
+    this.held.clear();
+  }
+
+  private async run(): Promise<void> {
+    let failing = false;
+    while (!this.stopping) {
+      try {
+        if (Date.now() >= this.nextRound) await this.leaseRound();
+        if (this.held.size === 0) {
+          await sleep(Math.max(10, this.nextRound - Date.now()));
+          continue;
+        }
+        // Drain in turns until every held stream is empty, renewing leases when due.
+        let busy = true;
+        while (busy && !this.stopping) {
+          busy = false;
+          for (const campaignId of this.held) {
+            const { resolved, more } = await drainOnce(this.deps, campaignId);
+            this.resolved += resolved;
+            if (more) busy = true;
+          }
+          if (Date.now() >= this.nextRound) await this.leaseRound();
+        }
+        if (this.stopping || this.held.size === 0) continue;
+        const ids = [...this.held];
+        const blockMs = Math.max(1, this.nextRound - Date.now());
+        const woke = await this.blocking.xread("COUNT", 1, "BLOCK", blockMs, "STREAMS", ...ids.map((c) => campaignKeys(c).spins), ...ids.map(() => "0-0"));
+        // Let a few more intents arrive: every batch costs a few round trips whatever its size.
+        if (woke && this.options.gatherMs > 0) await sleep(this.options.gatherMs);
+        failing = false;
+      } catch (err) {
+        if (this.stopping) break;
+        // Once per outage, not every 200 ms while Redis is away.
+        if (!failing) this.log.warn({ err }, "spin resolver loop failed (Redis?): retrying every 200 ms");
+        failing = true;
+        await sleep(200);
+      }
+    }
+  }
+
+  /** Takes or renews the lease of every campaign with spins; forgets those held by another worker. */
+  private async leaseRound(): Promise<void> {
+    this.nextRound = Date.now() + this.roundMs;
+    const all = await this.deps.spins.spinCampaigns();
+    const replies = await Promise.all(all.map((c) => this.commands.ld1_resolverLease(campaignKeys(c).resolverLease, this.options.owner, "take", this.options.leaseMs)));
+    const before = this.held.size;
+    all.forEach((c, i) => {
+      if (Number(replies[i]) === 1) this.held.add(c);
+      else this.held.delete(c);
+    });
+    for (const c of this.held) if (!all.includes(c)) this.held.delete(c);
+    if (this.held.size !== before) this.log.info({ campaigns: this.held.size }, "spin resolver: campaigns held");
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
