@@ -62,7 +62,7 @@ const listEnv = (name: string, fallback: number[]): number[] => {
 };
 const STEP_S = process.env.BENCH_BASELINE_DURATION_S ? numEnv("BENCH_BASELINE_DURATION_S", 6) : QUICK ? 6 : numEnv("BENCH_DURATION_S", 60);
 const RATES = listEnv("BENCH_BASELINE_RATES", QUICK ? [500, 1000, 1500, 2000, 2500] : [500, 1000, 1500, 2000, 2500, 3000, 4000, 6000]);
-const CLIENTS = Math.round(numEnv("BENCH_BASELINE_CLIENTS", QUICK ? 2000 : 5000));
+const CLIENTS = Math.round(numEnv("BENCH_BASELINE_CLIENTS", QUICK ? 2000 : 10_000)); // full: as many as bench:flash, so reveal p99 compares
 const FANOUT_RATES = listEnv("BENCH_BASELINE_FANOUT_RATES", QUICK ? [10, 20, 40, 60, 80, 120] : [5, 10, 20, 30, 40, 60, 80]);
 const FANOUT_STEP_S = QUICK ? 1 : 4;
 const FANOUT_GRACE_MS = QUICK ? 1000 : 3000;

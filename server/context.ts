@@ -27,8 +27,10 @@ export interface NodeContext {
   config: Config;
   log: Logger;
   redis: Redis;
-  /** Every Redis connection of this node (commands, adapter pub/sub, queue), for readiness and health. */
+  /** Every Redis connection of this node (commands, adapter pub/sub, queue, spins), for readiness and health. */
   redisConnections: Redis[];
+  /** The spin batcher's connection (no auto-pipelining: server/spin-batcher.ts batches by itself). */
+  spinRedis: Redis;
   store: DrawStore;
   clock: RedisClock;
   queue: Queue<WorkerJob>;

@@ -253,7 +253,7 @@ export function admissionFor(ctx: NodeContext): Admission {
   admission = {
     limits: new IntentLimits(ctx.redis, ctx.config),
     guard,
-    spins: new SpinBatcher(ctx.redis, ctx.config, guard, () => ctx.clock.now()),
+    spins: new SpinBatcher(ctx.spinRedis, ctx.config, guard, () => ctx.clock.now()),
     enterSlot() {
       if (ctx.shedder.overloaded || inflight >= ctx.config.maxInflightEntries) {
         ctx.metrics.intents.labels("enter_shed").inc();

@@ -24,7 +24,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // Commands and the emitter fail fast while Redis is away (a job fails and BullMQ retries it);
   // only the BullMQ Worker's own connection queues and waits (it needs maxRetriesPerRequest null).
   const failFast = { commandTimeoutMs: WORKER_COMMAND_TIMEOUT_MS };
-  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast });
+  // No auto-pipelining: the resolver loop's commands are sequential (one per await), so it would only
+  // add a Pipeline object (a copy of every script command) per command.
+  const redis = createRedis(config.redisUrl, { name: `${config.nodeId}:commands`, failFast, autoPipelining: false });
   const emitterRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:emitter`, failFast });
   const workerRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:bullmq`, maxRetriesPerRequest: null });
   // The resolver loop's blocking XREAD has a connection of its own (closed by the loop's stop()).
