@@ -24,8 +24,9 @@ import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import type { Redis } from "ioredis";
 import { createRedis, loadScripts, waitReady } from "../core/redis.js";
-import { campaignKeys, sourceKeys } from "../core/redis-keys.js";
-import { SpinStore, admitSpinsArgs, type AdmitIntent } from "../core/spin-store.js";
+import { campaignKeys, intentLimitPrefix, sourceKeys } from "../core/redis-keys.js";
+import { admissionArgs, type AdmitIntent } from "../core/admission.js";
+import { SpinStore } from "../core/spin-store.js";
 import { ensureRedis } from "../scripts/redis-server.js";
 import { trackPid } from "./cpu.js";
 import { onStop } from "./lifecycle.js";
@@ -220,7 +221,7 @@ export async function measureCeilings(o: CeilingOptions) {
   const appendHead = ["EVALSHA", appendSha, "3", k.idempotency, k.spins, sourceKeys(campaignId).blocklist];
   const appendCmd = (): string => {
     const intents = Array.from({ length: o.appendBatch }, (): AdmitIntent => [player(), `a${seq++}`, "", "", "", "", ""]);
-    const args = [...appendHead, ...admitSpinsArgs(campaignId, 1_000_000_000, admission, intents).map(String)];
+    const args = [...appendHead, "1000000000", ...admissionArgs(intentLimitPrefix(campaignId, "spin"), admission, intents).map(String)];
     return `*${args.length}\r\n${bulks(args)}`;
   };
   const append = await measured(

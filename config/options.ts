@@ -160,18 +160,18 @@ const SPEC = {
   maxTotalProbability: { env: "LIVEDRAW_MAX_TOTAL_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 1 },
   /**
    * Spin intents one player may send per second to one campaign, counted in Redis across all nodes
-   * by the script that stores them (server/spin-batcher.ts), before E_RATE_LIMITED. @default 10
+   * by the script that stores them (server/intent-batcher.ts), before E_RATE_LIMITED. @default 10
    */
   spinsPerSecondPerPlayer: { env: "LIVEDRAW_SPINS_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 10 },
-  /** Live-draw entries (`draw:enter`) one player may send per second, across nodes, before E_RATE_LIMITED. @default 5 */
+  /** Live-draw entries (`draw:enter`) one player may send per second to one campaign, across nodes, before E_RATE_LIMITED. @default 5 */
   entriesPerSecondPerPlayer: { env: "LIVEDRAW_ENTRIES_PER_SECOND_PER_PLAYER", schema: int(1, 10_000), default: 5 },
   /**
-   * Entries from one client address per second across nodes, and, counted apart, spins from it per
-   * second per campaign (server/spin-batcher.ts). Many phones share
+   * Entries from one client address per second, and, counted apart, its spins, per campaign across
+   * nodes (server/intent-batcher.ts). Many phones share
    * one venue or carrier NAT address: size it for the largest crowd behind one address. 0: no limit. @default 1000
    */
   intentsPerSecondPerAddress: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_ADDRESS", schema: int(0, 1_000_000), default: 1000 },
-  /** Entries from one device (`auth.device`) per second across nodes, and, counted apart, its spins per second per campaign. 0: no limit. @default 20 */
+  /** Entries from one device (`auth.device`) per second, and, counted apart, its spins, per campaign across nodes. 0: no limit. @default 20 */
   intentsPerSecondPerDevice: { env: "LIVEDRAW_INTENTS_PER_SECOND_PER_DEVICE", schema: int(0, 100_000), default: 20 },
   /** Window of the concentrated-source counts (distinct accounts per address and per device, per campaign), in seconds. @default 600 */
   sourceWindowSeconds: { env: "LIVEDRAW_SOURCE_WINDOW_SECONDS", schema: int(10, 86_400), default: 600 },

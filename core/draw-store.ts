@@ -14,9 +14,10 @@ import { z } from "zod";
 import { DRAW_AUDIT_TYPES, appendAuditRecord, campaignCreatedData, type AuditRecord } from "@livedraw/fairness";
 import { AppError } from "./errors.js";
 import type { BeaconRef, DrawPhase, DrawSnapshot, DrawTier, EnterResult, Winner } from "./protocol.js";
-import { campaignKeys, drawKeys, openDrawsIndexKey, openDrawsMember } from "./redis-keys.js";
+import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
+import { campaignKeys, drawKeys, intentLimitPrefix, openDrawsIndexKey, openDrawsMember, sourceKeys } from "./redis-keys.js";
 import { proofCacheKeys } from "./redis-keys.js";
-import { ScriptStatus } from "./script-codes.js";
+import { SCRIPT_ERRORS, ScriptStatus } from "./script-codes.js";
 import { scriptReply } from "./script-reply.js";
 
 const winnerSchema = z.object({ intentId: z.string(), name: z.string() });
@@ -117,11 +118,19 @@ export class DrawStore {
     return { openedAt, deadline };
   }
 
+  /** Records one entry with no admission checks (sockets' entries go through server/intent-batcher.ts: the same script, many per call). */
   async enter(campaignId: string, drawId: string, playerId: string, maskedName: string): Promise<EnterResult> {
+    const [status, intentId] = admitReplySchema.parse(await this.admitEntries(campaignId, drawId, NO_ADMISSION, [[playerId, maskedName, "", "", "", "", ""]]));
+    if (status === AdmitStatus.STORED || status === AdmitStatus.DUPLICATE) return { intentId: String(intentId), duplicate: status === AdmitStatus.DUPLICATE };
+    const code = SCRIPT_ERRORS[Number(status)];
+    throw code ? new AppError(code) : new AppError("E_INTERNAL", `admitEntries answered status ${status}`);
+  }
+
+  /** core/lua/admitEntries-7.lua for these intents of one draw (the raw reply: 3 elements per intent). */
+  admitEntries(campaignId: string, drawId: string, admission: SourceAdmission, intents: readonly AdmitIntent[], redis: Redis = this.redis): Promise<unknown> {
     const k = drawKeys(campaignId, drawId);
     const c = campaignKeys(campaignId);
-    const { code, rest } = scriptReply(await this.redis.ld1_enterDraw(k.state, k.entrants, k.intents, c.players, c.liveWinners, playerId, maskedName));
-    return { intentId: String(rest[0]), duplicate: code === ScriptStatus.ALREADY };
+    return redis.ld1_admitEntries(k.state, k.entrants, k.intents, c.players, c.liveWinners, sourceKeys(campaignId).blocklist, c.names, ...admissionArgs(intentLimitPrefix(campaignId, "entry"), admission, intents));
   }
 
   async close(campaignId: string, drawId: string): Promise<CloseOutcome> {

@@ -176,12 +176,13 @@ export function flaggedEntriesKey(campaignId: string, drawId: string): string {
   return `${campaignTag(campaignId)}:draw:${checkId("draw", drawId)}:flagged`;
 }
 
-/** rate-limiter-flexible key prefixes (it appends `:<key>`) of the cross-node intent limits (server/rate-limit.ts). */
-export const intentLimitPrefix = {
-  enterPlayer: `${KEY_PREFIX}:rl:enter:player`,
-  address: `${KEY_PREFIX}:rl:intent:addr`,
-  device: `${KEY_PREFIX}:rl:intent:device`,
-} as const;
+/**
+ * Prefix of a campaign's rate-limit counters of one intent kind (core/lua/includes/admit-source.lua
+ * appends `<p|a|d>:<value>:<second>`; each counter expires after 2 s).
+ */
+export function intentLimitPrefix(campaignId: string, intent: "spin" | "entry"): string {
+  return `${campaignTag(campaignId)}:rl:${intent}:`;
+}
 
 /** Hash of one player's sealed personal fields (core/privacy.ts); the pseudonym is the hash tag. */
 export const profileKey = (playerId: string): string => `${KEY_PREFIX}:profile:{${playerId}}`;

@@ -15,7 +15,7 @@ type ScriptArg = string | number;
 declare module "ioredis" {
   interface RedisCommander<Context> {
     ld1_openDraw(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
-    ld1_enterDraw(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_admitEntries(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_closeDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_closeEarly(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_setDrawn(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;

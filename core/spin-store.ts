@@ -8,7 +8,8 @@ import { z } from "zod";
 import { PPM, parseCampaign, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
 import { AppError } from "./errors.js";
 import type { PublishedRules, SpinAck, SpinResult } from "./protocol.js";
-import { campaignKeys, campaignTag, historyKey, sourceKeys, spinCampaignsKey } from "./redis-keys.js";
+import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
+import { campaignKeys, historyKey, intentLimitPrefix, sourceKeys, spinCampaignsKey } from "./redis-keys.js";
 import { ScriptStatus } from "./script-codes.js";
 import { scriptReply } from "./script-reply.js";
 
@@ -39,30 +40,6 @@ export const spinResultSchema = z.object({
 /** What E_BUSY tells a client to wait before retrying a spin. */
 export const BUSY_RETRY_AFTER_MS = 500;
 
-/** The admission limits of core/lua/admitSpins-3.lua (0 turns one off). */
-export interface SpinAdmission {
-  perPlayerPerSecond: number;
-  perAddressPerSecond: number;
-  perDevicePerSecond: number;
-  sourceWindowMs: number;
-  accountsPerAddress: number;
-  accountsPerDevice: number;
-}
-
-const NO_ADMISSION: SpinAdmission = { perPlayerPerSecond: 0, perAddressPerSecond: 0, perDevicePerSecond: 0, sourceWindowMs: 1000, accountsPerAddress: 0, accountsPerDevice: 0 };
-
-/** One intent of an admitSpins call: player, idempotency key, address, device, address source key, device source key, mode. */
-export type AdmitIntent = readonly [string, string, string, string, string, string, "" | "f"];
-
-/** The ARGV of core/lua/admitSpins-3.lua (its KEYS: idempotency hash, spin stream, blocklist). */
-export function admitSpinsArgs(campaignId: string, maxPending: number, a: SpinAdmission, intents: readonly AdmitIntent[]): (string | number)[] {
-  const args: (string | number)[] = [maxPending, campaignTag(campaignId), a.perPlayerPerSecond, a.perAddressPerSecond, a.perDevicePerSecond, a.sourceWindowMs, a.accountsPerAddress, a.accountsPerDevice, intents.length];
-  for (const intent of intents) args.push(...intent);
-  return args;
-}
-
-/** admitSpins answers 3 elements per intent: status, then two values (see the script). */
-export const admitReplySchema = z.array(z.union([z.number(), z.string()])).refine((r) => r.length % 3 === 0, "admitSpins answers 3 elements per intent");
 
 const arrayReply = z.array(z.union([z.number(), z.string(), z.null()]));
 
@@ -142,17 +119,22 @@ export class SpinStore {
 
   /**
    * Stores one spin intent (idempotent per player and key) with no admission checks; resolves only
-   * once it is in the stream. Sockets' spins go through server/spin-batcher.ts (the same script,
+   * once it is in the stream. Sockets' spins go through server/intent-batcher.ts (the same script,
    * many intents per call, with the rate limits, blocklist and source counts).
    */
   async append(campaignId: string, playerId: string, idempotencyKey: string, maxPending: number): Promise<SpinAck> {
-    const k = campaignKeys(campaignId);
-    const raw = await this.redis.ld1_admitSpins(k.idempotency, k.spins, sourceKeys(campaignId).blocklist, ...admitSpinsArgs(campaignId, maxPending, NO_ADMISSION, [[playerId, idempotencyKey, "", "", "", "", ""]]));
+    const raw = await this.admitSpins(campaignId, maxPending, NO_ADMISSION, [[playerId, idempotencyKey, "", "", "", "", ""]]);
     const [status, intentId] = admitReplySchema.parse(raw);
     // Shed load with a hint: a batch of resolutions takes a few milliseconds.
     if (status === -6) throw new AppError("E_BUSY", undefined, BUSY_RETRY_AFTER_MS);
-    if (status !== 0 && status !== 1) throw new AppError("E_INTERNAL", `admitSpins answered status ${status}`);
-    return { intentId: String(intentId), duplicate: status === 1 };
+    if (status !== AdmitStatus.STORED && status !== AdmitStatus.DUPLICATE) throw new AppError("E_INTERNAL", `admitSpins answered status ${status}`);
+    return { intentId: String(intentId), duplicate: status === AdmitStatus.DUPLICATE };
+  }
+
+  /** core/lua/admitSpins-3.lua for these intents of one campaign (the raw reply: 3 elements per intent). */
+  admitSpins(campaignId: string, maxPending: number, admission: SourceAdmission, intents: readonly AdmitIntent[], redis: Redis = this.redis): Promise<unknown> {
+    const k = campaignKeys(campaignId);
+    return redis.ld1_admitSpins(k.idempotency, k.spins, sourceKeys(campaignId).blocklist, maxPending, ...admissionArgs(intentLimitPrefix(campaignId, "spin"), admission, intents));
   }
 
   /** The intent already stored for this player and key, if any (a retry of an acknowledged spin). */

@@ -28,6 +28,8 @@ const INTERVAL_MS = intEnv("DEMO_INTERVAL_MS", 20_000);
 const WINDOW_MS = intEnv("DEMO_WINDOW_MS", 8_000);
 const WINNERS = intEnv("DEMO_WINNERS", 3);
 const CAMPAIGN = "demo";
+/** The demo's instant-win campaign (bench/artillery/spin.yml's default campaignId). */
+const SPIN_CAMPAIGN = "demo-spins";
 const BIND = process.env.DEMO_BIND || "127.0.0.1";
 const HOST_ID = "demo-host";
 
@@ -183,6 +185,27 @@ async function main(): Promise<void> {
   });
 
   const hostToken = await devToken(nodeA.url, { role: "host", playerId: "demo-host", ttlSeconds: 86_400 });
+  // An instant-win campaign, live for a day, for spins from the SDK or Artillery (bench/artillery/spin.yml).
+  const now = Date.now();
+  const spinCampaign = await fetch(`${nodeA.url}/v1/campaigns`, {
+    method: "POST",
+    headers: { "content-type": "application/json", authorization: `Bearer ${hostToken}` },
+    body: JSON.stringify({
+      campaignId: SPIN_CAMPAIGN,
+      title: "Demo spins",
+      rules: "Spin as often as you like during the demo; prizes while stock lasts.",
+      schedule: { warmupAt: now - 60_000, liveAt: now, longTailAt: now + 86_400_000, closedAt: now + 2 * 86_400_000 },
+      tiers: [
+        { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: 100 },
+        { tierId: "coupon", name: "Coupon", probability: 0.1, inventory: 100_000 },
+      ],
+      limits: { spinsPerDay: 100_000, spinsPerCampaign: 100_000, winsPerCampaign: 1000 },
+      freeSpins: 100_000,
+    }),
+  });
+  // 409 E_CAMPAIGN_EXISTS: a demo against a REDIS_URL that still holds it from an earlier run.
+  if (!spinCampaign.ok && spinCampaign.status !== 409) say(`could not create the spin campaign: HTTP ${spinCampaign.status} ${await spinCampaign.text()}`);
+  else say(`instant-win campaign "${SPIN_CAMPAIGN}" is live: drive it with Artillery from bench/artillery/ (npm ci there first): npx artillery run spin.yml${nodeA.port === 3001 ? "" : ` --target ${nodeA.url}`}`);
   let round = 0;
   const openDraw = async () => {
     round++;

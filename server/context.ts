@@ -29,8 +29,8 @@ export interface NodeContext {
   redis: Redis;
   /** Every Redis connection of this node (commands, adapter pub/sub, queue, spins), for readiness and health. */
   redisConnections: Redis[];
-  /** The spin batcher's connection (no auto-pipelining: server/spin-batcher.ts batches by itself). */
-  spinRedis: Redis;
+  /** The intent batchers' connection (no auto-pipelining: server/intent-batcher.ts batches by itself). */
+  intentRedis: Redis;
   store: DrawStore;
   clock: RedisClock;
   queue: Queue<WorkerJob>;

@@ -65,11 +65,11 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   const sub = createRedis(config.redisUrl, { name: `${config.nodeId}:adapter-sub`, failFast: { commandTimeoutMs: 10_000 } });
   // A Queue (not a Worker) may fail fast too: queueing a close job fails at once (the host retries).
   const queueConnection = createRedis(config.redisUrl, { name: `${config.nodeId}:queue`, failFast });
-  // The spin path's own connection, without auto-pipelining: the spin batcher already sends one
+  // The intent path's own connection, without auto-pipelining: the intent batchers already send one
   // script per campaign per event-loop turn, and auto-pipelining would only add a Pipeline object
   // (a copy of every script command) per flush.
-  const spinRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:spins`, failFast, autoPipelining: false });
-  const connections = [redis, pub, sub, queueConnection, spinRedis];
+  const intentRedis = createRedis(config.redisUrl, { name: `${config.nodeId}:intents`, failFast, autoPipelining: false });
+  const connections = [redis, pub, sub, queueConnection, intentRedis];
   for (const c of connections) c.on("error", (err: Error) => log.warn({ err, connection: c.options.connectionName }, "redis connection error"));
   catchPublishErrors(pub, (err) => log.warn({ err }, "broadcast lost: Redis unreachable"));
   await Promise.all(connections.map((c) => waitReady(c)));
@@ -106,7 +106,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     log,
     redis,
     redisConnections: connections,
-    spinRedis,
+    intentRedis,
     store,
     draws: new LiveDraws(store, timedBroadcaster(nodeBroadcaster(io), () => clock.now(), metrics.revealEmit), () => clock.now(), { resultsDelayMs: config.drawResultsDelayMs }),
     beacons: new BeaconService(config),

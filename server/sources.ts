@@ -1,16 +1,18 @@
 /**
- * Admission of entries and spins by source, across nodes (docs/decisions.md, "Concentrated sources"):
+ * Admission of entries and spins by source, across nodes (docs/decisions.md, "Concentrated sources"
+ * and "One script per turn"). The checks themselves run in Redis, in the scripts that store the
+ * intents (server/intent-batcher.ts, core/lua/includes/admit-source.lua):
  *
- * - **Rate limits** per player, address and device, in Redis (server/rate-limit.ts).
+ * - **Rate limits** per player, address and device, per campaign, in fixed one-second windows.
  * - **The hosts' blocklist** (server/blocklist.ts): a blocked player, address or device gets E_BLOCKED.
  * - **Concentrated sources**: per campaign, the distinct accounts (player ids) seen from each client
  *   address and each device in a fixed window (LIVEDRAW_SOURCE_WINDOW_SECONDS) are a Redis set per
  *   source and window (SADD + SCARD, exact, expiring after two windows). An intent whose source
  *   has more accounts than allowed (LIVEDRAW_ACCOUNTS_PER_ADDRESS / _PER_DEVICE), its own
- *   included, is flagged: the challenge hook (server/challenge.ts) decides whether it is stored
- *   (and recorded as flagged: the draw's flagged entries, the campaign's flagged sources, for the
- *   hosts), challenged (E_CHALLENGE_REQUIRED) or refused (E_BLOCKED). The blocklist read and the
- *   counts are one MULTI, so concurrent intents of one source see distinct counts.
+ *   included, is flagged: the challenge hook (server/challenge.ts) decides, here, whether it is
+ *   stored (and recorded as flagged: the draw's flagged entries, the campaign's flagged sources, for
+ *   the hosts), challenged (E_CHALLENGE_REQUIRED) or refused (E_BLOCKED). The counts are made in the
+ *   script, one intent after another, so concurrent intents of one source see distinct counts.
  * - **Overload**: a node refuses entries with E_BUSY and `retryAfterMs` while its event loop is late
  *   (the load shedder, as for spins) or while LIVEDRAW_MAX_INFLIGHT_ENTRIES entries are in flight.
  */
@@ -25,8 +27,7 @@ import { BUSY_RETRY_AFTER_MS } from "../core/spin-store.js";
 import { Blocklist, blockField } from "./blocklist.js";
 import { ChallengeRequiredError, loadChallengeHook, type ChallengeHook, type FlagReason } from "./challenge.js";
 import type { NodeContext } from "./context.js";
-import { IntentLimits } from "./rate-limit.js";
-import { SpinBatcher } from "./spin-batcher.js";
+import { IntentBatcher } from "./intent-batcher.js";
 
 export type Intent = "entry" | "spin";
 
@@ -92,58 +93,10 @@ export class SourceGuard {
   }
 
   /**
-   * Checks one intent: E_BLOCKED when the player, address or device is on the blocklist; else the
-   * source counts. Returns why it is flagged (empty: not flagged) once the hook allowed it, or
-   * throws what the hook answered (E_CHALLENGE_REQUIRED, E_BLOCKED).
-   */
-  async admit(intent: Intent, campaignId: string, who: SourceOf): Promise<FlagReason[]> {
-    const now = this.now();
-    const address = who.address?.toLowerCase();
-    const keys = sourceKeys(campaignId);
-    const fields = [blockField("player", who.playerId)];
-    if (address !== undefined) fields.push(blockField("address", address));
-    if (who.device !== undefined) fields.push(blockField("device", who.device));
-    const windowMs = this.config.sourceWindowSeconds * 1000;
-    const window = Math.floor(now / windowMs);
-    const counted: { kind: "address" | "device"; value: string; threshold: number }[] = [];
-    if (address !== undefined && this.config.accountsPerAddress > 0) counted.push({ kind: "address", value: address, threshold: this.config.accountsPerAddress });
-    if (who.device !== undefined && this.config.accountsPerDevice > 0) counted.push({ kind: "device", value: who.device, threshold: this.config.accountsPerDevice });
-
-    let replies: [Error | null, unknown][];
-    if (counted.length === 0) {
-      // Nothing counted (the usual spin path with counting off): one HMGET, not MULTI + HMGET + EXEC.
-      replies = [[null, await this.redis.hmget(keys.blocklist, ...fields)]];
-    } else {
-      const multi = this.redis.multi().hmget(keys.blocklist, ...fields);
-      for (const c of counted) {
-        const key = sourceAccountsKey(campaignId, c.kind, c.value, window);
-        multi.sadd(key, who.playerId).scard(key).pexpire(key, 2 * windowMs);
-      }
-      const exec = await multi.exec();
-      if (!exec) throw new AppError("E_INTERNAL");
-      replies = exec;
-    }
-    for (const [err] of replies) if (err) throw err;
-    const blocked = (replies[0]![1] as (string | null)[]).findIndex((v) => v !== null);
-    if (blocked >= 0) {
-      const kind = fields[blocked]!.slice(0, fields[blocked]!.indexOf(":")) as SourceKind;
-      throw new AppError("E_BLOCKED", BLOCKED_MESSAGE[kind]);
-    }
-    const reasons: FlagReason[] = [];
-    counted.forEach((c, i) => {
-      const accounts = Number(replies[1 + i * 3 + 1]![1]);
-      if (accounts > c.threshold) reasons.push({ kind: c.kind, accounts, threshold: c.threshold });
-    });
-    if (reasons.length === 0) return reasons;
-    await this.decideFlagged(intent, campaignId, who, reasons, now);
-    return reasons;
-  }
-
-  /**
    * A flagged intent (its source has more accounts than allowed): the challenge hook decides; the
    * source is recorded as flagged with what it answered. Returns when the intent may go on, or
-   * throws E_CHALLENGE_REQUIRED / E_BLOCKED. (Spins are counted in their batch script,
-   * server/spin-batcher.ts, and come here only when flagged.)
+   * throws E_CHALLENGE_REQUIRED / E_BLOCKED. (Intents are counted in their batch script,
+   * server/intent-batcher.ts, and come here only when flagged.)
    */
   async decideFlagged(intent: Intent, campaignId: string, who: SourceOf, reasons: FlagReason[], now = this.now()): Promise<void> {
     const address = who.address?.toLowerCase();
@@ -228,10 +181,11 @@ async function scanHash(redis: Redis, key: string, limit: number): Promise<Recor
 
 /** Per node: the intent limits, the source guard, and the entries in flight. */
 export interface Admission {
-  limits: IntentLimits;
   guard: SourceGuard;
   /** Spins: admission and append, one script call per campaign per event-loop turn. */
-  spins: SpinBatcher;
+  spins: IntentBatcher;
+  /** Entries: admission and entry, one script call per draw per event-loop turn. */
+  entries: IntentBatcher;
   /**
    * Before an entry does any Redis work: E_BUSY with `retryAfterMs` when the node is overloaded
    * (event loop late, or LIVEDRAW_MAX_INFLIGHT_ENTRIES in flight). Returns the release of its place.
@@ -250,10 +204,11 @@ export function admissionFor(ctx: NodeContext): Admission {
   );
   guard.ready().catch((err: unknown) => ctx.log.error({ err }, "the challenge hook could not be loaded (LIVEDRAW_CHALLENGE_MODULE): flagged intents fail with E_INTERNAL"));
   let inflight = 0;
+  const stores = { spins: ctx.spins, draws: ctx.store };
   admission = {
-    limits: new IntentLimits(ctx.redis, ctx.config),
     guard,
-    spins: new SpinBatcher(ctx.spinRedis, ctx.config, guard, () => ctx.clock.now()),
+    spins: new IntentBatcher("spin", ctx.intentRedis, ctx.config, guard, () => ctx.clock.now(), stores),
+    entries: new IntentBatcher("entry", ctx.intentRedis, ctx.config, guard, () => ctx.clock.now(), stores),
     enterSlot() {
       if (ctx.shedder.overloaded || inflight >= ctx.config.maxInflightEntries) {
         ctx.metrics.intents.labels("enter_shed").inc();

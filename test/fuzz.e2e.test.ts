@@ -238,8 +238,9 @@ describe(`fuzz: malformed input over sockets, raw frames and HTTP (seed ${SEED})
     do {
       const [next, batch] = await redis.scan(cursor, "COUNT", 1000);
       cursor = next;
-      // Rate-limit counters (`ld:rl:…`) come and go with their windows: they are not state.
-      keys.push(...batch.filter((k) => !k.startsWith("ld:rl:")));
+      // Rate-limit counters (`ld:rl:…`, and a campaign's `ld:{campaign:C}:rl:…`) come and go with
+      // their one-second windows: they are not state.
+      keys.push(...batch.filter((k) => !k.startsWith("ld:rl:") && !/^ld:\{campaign:[^}]+\}:rl:/.test(k)));
     } while (cursor !== "0");
     const types = await Promise.all(keys.map((k) => redis.type(k)));
     const d = drawKeys(campaignId, drawId);

@@ -24,29 +24,18 @@ export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
   bind("draw:enter", enterSchema, async ({ campaignId, drawId }) => {
     if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players enter draws.");
     if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
-    // Overload first (E_BUSY before any Redis work), then the cross-node rate limits and the
-    // blocklist and source counts (server/sources.ts).
+    // Overload first (E_BUSY before any Redis work); then the rate limits, the blocklist, the source
+    // counts and the entry, in one script call per draw for this event-loop turn's entries
+    // (server/intent-batcher.ts). The ack goes out only once the intent is in the draw's stream and,
+    // for a flagged source the hook let through, once the entry is recorded as flagged (a retry
+    // records it again).
     const admission = admissionFor(ctx);
     const release = admission.enterSlot();
     try {
-      // The rate limits and the source check run side by side (an entry's latency is what a flash
-      // crowd feels); a rate limit's refusal wins. The source check runs only for a campaign that
-      // exists (cached per node), so made-up ids make no source counts.
-      const [limited, admitted] = await Promise.allSettled([
-        admission.limits.take("entry", socket.data),
-        ctx.campaigns.exists(campaignId).then((exists) => (exists ? admission.guard.admit("entry", campaignId, socket.data) : [])),
-      ]);
-      if (limited.status === "rejected") throw limited.reason;
-      if (admitted.status === "rejected") throw admitted.reason;
-      const flagged = admitted.value;
-      // The ack goes out only after the Lua script has appended the intent to the draw's stream
-      // (and, for a flagged source, after the entry is recorded as flagged: a retry records it again).
-      const result = await ctx.store.enter(campaignId, drawId, socket.data.playerId, socket.data.maskedName);
-      if (flagged.length > 0) await admission.guard.flagEntry(campaignId, drawId, result.intentId, socket.data.playerId, flagged);
-      ctx.metrics.intents.labels(result.duplicate ? "duplicate" : "stored").inc();
-      // The campaign exists now (it has this draw): remember the masked name for its leaderboards.
-      if (!result.duplicate) void ctx.leaderboards.setName(campaignId, socket.data.playerId, socket.data.maskedName).catch(() => undefined);
-      return result;
+      const { intentId, duplicate, flagged } = await admission.entries.submit(campaignId, drawId, socket.data, socket.data.maskedName);
+      if (flagged.length > 0) await admission.guard.flagEntry(campaignId, drawId, intentId, socket.data.playerId, flagged);
+      ctx.metrics.intents.labels(duplicate ? "duplicate" : "stored").inc();
+      return { intentId, duplicate };
     } finally {
       release();
     }

@@ -9,7 +9,7 @@ import type { HandlerGroup } from "./types.js";
 /** Instant-win: published rules, spins (stored, then acknowledged), results and history. */
 export function spinHandlers(ctx: NodeContext): HandlerGroup {
   // Rate limits per player, address and device across nodes, the blocklist and the source counts:
-  // server/spin-batcher.ts. Caps themselves are enforced in Lua when a spin is resolved.
+  // server/intent-batcher.ts. Caps themselves are enforced in Lua when a spin is resolved.
   const admission = admissionFor(ctx);
   return (_ctx, socket, bind) => {
     bind("campaign:rules", rulesSchema, async ({ campaignId }) => ctx.spins.rules(campaignId, ctx.clock.now()));
@@ -32,8 +32,9 @@ export function spinHandlers(ctx: NodeContext): HandlerGroup {
         throw new AppError("E_CAMPAIGN_NOT_LIVE");
       }
       // Rate limits, blocklist, source counts and the append: one script call for all the spins of
-      // this event-loop turn (server/spin-batcher.ts). Acknowledged only once stored.
-      const ack = await admission.spins.submit(campaignId, socket.data, idempotencyKey);
+      // this event-loop turn (server/intent-batcher.ts). Acknowledged only once stored.
+      const { intentId, duplicate } = await admission.spins.submit(campaignId, "", socket.data, idempotencyKey);
+      const ack = { intentId, duplicate };
       ctx.spinCampaigns.stored(campaignId);
       ctx.metrics.intents.labels(ack.duplicate ? "spin_duplicate" : "spin_stored").inc();
       return ack;
