@@ -71,3 +71,23 @@ export function redisCostPerSpin(a: Map<string, { calls: number; usec: number }>
     top: rows.slice(0, 15).map((r) => ({ cmd: r.cmd, calls_per_spin: r4(r.calls_per_spin), usec_per_spin: r4(r.usec_per_spin), usec_per_call: Math.round(r.usec_per_call * 100) / 100 })),
   };
 }
+
+/** Redis's forks (AOF rewrites; INFO stats and persistence): a fork stops Redis while it copies its page tables. */
+export interface ForkStats {
+  total_forks: number;
+  aof_rewrites: number;
+  latest_fork_usec: number;
+}
+
+export async function forkStats(redis: Redis): Promise<ForkStats | null> {
+  const text = (await redis.info("stats").catch(() => "")) + (await redis.info("persistence").catch(() => ""));
+  const n = (name: string) => Number(new RegExp(`${name}:(\\d+)`).exec(text)?.[1] ?? Number.NaN);
+  const out = { total_forks: n("total_forks"), aof_rewrites: n("aof_rewrites"), latest_fork_usec: n("latest_fork_usec") };
+  return Object.values(out).every(Number.isFinite) ? out : null;
+}
+
+/** Forks during a window: how many, and the last one's pause (a spike in every latency of its second). */
+export function forkDiff(a: ForkStats | null, b: ForkStats | null): { forks: number; aof_rewrites: number; latest_fork_ms: number } | null {
+  if (!a || !b) return null;
+  return { forks: b.total_forks - a.total_forks, aof_rewrites: b.aof_rewrites - a.aof_rewrites, latest_fork_ms: Math.round(b.latest_fork_usec / 100) / 10 };
+}

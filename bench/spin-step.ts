@@ -21,6 +21,8 @@ export interface StepWindowMarks {
   cmdEnd: Map<string, { calls: number; usec: number }> | null;
   redisCpuStart: number | null;
   redisCpuEnd: number | null;
+  /** Redis forks in the window (AOF rewrites): each stops Redis for `latest_fork_ms` or so. */
+  forks: { forks: number; aof_rewrites: number; latest_fork_ms: number } | null;
 }
 
 /**
@@ -141,6 +143,7 @@ export function aggregateStep(o: {
     redis_commands_per_spin: redisCost?.commands_per_spin ?? null,
     redis_us_per_spin: redisCpuS !== null ? usPerSpin(redisCpuS) : null,
     redis_cost: redisCost,
+    redis_forks: o.marks.forks,
     outcomes,
     lost: v.lost,
     duplicated,

@@ -39,7 +39,7 @@ import { abort, guardProcess, isStopping, onStop, runMain, sleep } from "./lifec
 import { allWithin, forkLoads, sumProgress } from "./load-ipc.js";
 import { fmt, round, say, setLogTag } from "./log.js";
 import { measureCeilings } from "./redis-ceiling.js";
-import { commandStats, redisCpuSeconds } from "./redis-stats.js";
+import { commandStats, forkDiff, forkStats, redisCpuSeconds } from "./redis-stats.js";
 import { writeResultsAndExit } from "./report.js";
 import type { LoadConfig, LoadProgress, SpinStep, StepReport } from "./spin-load.js";
 import { spinMarkdown } from "./spin-markdown.js";
@@ -207,14 +207,14 @@ async function main(): Promise<void> {
       l.child.send(msg);
     }
     // Window marks: CPU ticks, INFO commandstats and Redis's CPU at the window's start and end.
-    const mark = async () => ({ cpu: cpuMark(), cmd: await commandStats(redis), redisCpu: await redisCpuSeconds(redis) });
+    const mark = async () => ({ cpu: cpuMark(), cmd: await commandStats(redis), redisCpu: await redisCpuSeconds(redis), forks: await forkStats(redis) });
     const atEpoch = (ms: number) => sleep(Math.max(0, ms - Date.now()));
     const marksP = (async () => {
       await atEpoch(windowStartMs);
       const a = await mark();
       await atEpoch(windowEndMs);
       const b = await mark();
-      return { cpuStart: a.cpu, cpuEnd: b.cpu, cmdStart: a.cmd, cmdEnd: b.cmd, redisCpuStart: a.redisCpu, redisCpuEnd: b.redisCpu } satisfies StepWindowMarks;
+      return { cpuStart: a.cpu, cpuEnd: b.cpu, cmdStart: a.cmd, cmdEnd: b.cmd, redisCpuStart: a.redisCpu, redisCpuEnd: b.redisCpu, forks: forkDiff(a.forks, b.forks) } satisfies StepWindowMarks;
     })();
     const progress = setInterval(() => {
       const ps = loads.map((l) => l.progress).filter((p): p is LoadProgress => p !== null && p.step === si + 1);

@@ -133,6 +133,10 @@ function startServer(port: number, dataDir: string, maxmemory: string): Promise<
   const args = [
     "--port", String(port), "--bind", "127.0.0.1", "--protected-mode", "yes",
     "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "",
+    // An AOF rewrite forks Redis and floods the disk, and while it runs `everysec` fsyncs stall:
+    // 100–300 ms pauses of every command (bench:spin's `redis_forks`). The default 64 MB minimum
+    // rewrites every ~15 s under a peak; 1 GB rewrites rarely (docs/operations.md, "Redis").
+    "--auto-aof-rewrite-min-size", "1gb",
     "--maxmemory", maxmemory, "--maxmemory-policy", "noeviction",
     "--daemonize", "no", "--logfile", "", "--loglevel", "notice",
   ];
