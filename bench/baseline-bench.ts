@@ -61,7 +61,7 @@ const listEnv = (name: string, fallback: number[]): number[] => {
   return v;
 };
 const STEP_S = process.env.BENCH_BASELINE_DURATION_S ? numEnv("BENCH_BASELINE_DURATION_S", 6) : QUICK ? 6 : numEnv("BENCH_DURATION_S", 60);
-const RATES = listEnv("BENCH_BASELINE_RATES", QUICK ? [500, 1000, 1500, 2000, 2500] : [500, 1000, 1500, 2000, 2500, 3000, 4000, 6000]);
+const RATES = listEnv("BENCH_BASELINE_RATES", QUICK ? [250, 500, 1000, 1500, 2000] : [500, 1000, 1500, 2000, 2500, 3000, 4000, 6000]);
 const CLIENTS = Math.round(numEnv("BENCH_BASELINE_CLIENTS", QUICK ? 2000 : 10_000)); // full: as many as bench:flash, so reveal p99 compares
 // Broadcasts/s from 1, ×1.41 a step (×1.7 quick), as bench:fanout does for ours.
 const FANOUT_RATES = listEnv("BENCH_BASELINE_FANOUT_RATES", QUICK ? [1, 1.7, 2.9, 4.9, 8.4, 14.2, 24.1] : [1, 1.41, 1.99, 2.8, 3.95, 5.57, 7.86, 11.1, 15.6]);
