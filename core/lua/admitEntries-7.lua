@@ -38,32 +38,21 @@
 ]]
 --- @include "includes/admit-source"
 
-local n = tonumber(ARGV[8])
+local batch = admitBatch(1, KEYS[6])
 local out = {}
 local state = redis.call('HMGET', KEYS[1], 'phase', 'deadline', 'weighted', 'excludePrevious')
 if not state[1] then
-  for _ = 1, n do
+  for _ = 1, batch.n do
     out[#out + 1] = -1
     out[#out + 1] = ''
     out[#out + 1] = ''
   end
   return out
 end
-local limitPrefix = ARGV[1]
-local limits = { tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]) }
-local thresholds = { tonumber(ARGV[6]), tonumber(ARGV[7]) }
-local ttlMs = 2 * tonumber(ARGV[5])
-local clock = admitClock()
-local open = state[1] == 'open' and clock.nowMs < tonumber(state[2])
+local open = state[1] == 'open' and batch.clock.nowMs < tonumber(state[2])
 
-for i = 0, n - 1 do
-  local b = 9 + i * 7
-  local player, name = ARGV[b], ARGV[b + 1]
-  local status, x, y = nil, '', ''
-  if ARGV[b + 6] ~= 'f' then
-    status, x, y = admitSource(limitPrefix, limits, clock, KEYS[6], { player, ARGV[b + 2], ARGV[b + 3] },
-      { thresholds = thresholds, keys = { ARGV[b + 4], ARGV[b + 5] }, ttlMs = ttlMs })
-  end
+for i = 0, batch.n - 1 do
+  local player, name, status, x, y = batch.intent(i)
   if status == nil then
     local existing = redis.call('HGET', KEYS[2], player)
     if existing then

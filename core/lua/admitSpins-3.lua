@@ -34,23 +34,12 @@
 --- @include "includes/admit-source"
 
 local maxPending = tonumber(ARGV[1])
-local limitPrefix = ARGV[2]
-local limits = { tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]) }
-local thresholds = { tonumber(ARGV[7]), tonumber(ARGV[8]) }
-local ttlMs = 2 * tonumber(ARGV[6])
-local n = tonumber(ARGV[9])
-local clock = admitClock()
+local batch = admitBatch(2, KEYS[3])
 local pending = redis.call('XLEN', KEYS[2])
 
 local out = {}
-for i = 0, n - 1 do
-  local b = 10 + i * 7
-  local player, key = ARGV[b], ARGV[b + 1]
-  local status, x, y = nil, '', ''
-  if ARGV[b + 6] ~= 'f' then
-    status, x, y = admitSource(limitPrefix, limits, clock, KEYS[3], { player, ARGV[b + 2], ARGV[b + 3] },
-      { thresholds = thresholds, keys = { ARGV[b + 4], ARGV[b + 5] }, ttlMs = ttlMs })
-  end
+for i = 0, batch.n - 1 do
+  local player, key, status, x, y = batch.intent(i)
   if status == nil then
     local field = player .. ':' .. key
     local existing = redis.call('HGET', KEYS[1], field)

@@ -58,3 +58,28 @@ local function admitClock()
   local nowMs = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   return { nowMs = nowMs, second = tostring(math.floor(nowMs / 1000)), retryAfter = 1000 - (nowMs % 1000) }
 end
+
+-- A script's admission arguments (from ARGV[first]: limit prefix, three limits, source window in
+-- ms, two thresholds, n) and a reader of its n intents (7 arguments each: player, argument,
+-- address, device, address source key, device source key, mode).
+local function admitBatch(first, blocklistKey)
+  local a = {
+    limitPrefix = ARGV[first],
+    limits = { tonumber(ARGV[first + 1]), tonumber(ARGV[first + 2]), tonumber(ARGV[first + 3]) },
+    ttlMs = 2 * tonumber(ARGV[first + 4]),
+    thresholds = { tonumber(ARGV[first + 5]), tonumber(ARGV[first + 6]) },
+    n = tonumber(ARGV[first + 7]),
+    clock = admitClock(),
+  }
+  -- The i-th intent (from 0): player, argument, then its source admission (status nil: admitted,
+  -- or already admitted before, mode 'f') with its two values.
+  function a.intent(i)
+    local b = first + 8 + i * 7
+    local player, arg = ARGV[b], ARGV[b + 1]
+    if ARGV[b + 6] == 'f' then return player, arg, nil, '', '' end
+    local status, x, y = admitSource(a.limitPrefix, a.limits, a.clock, blocklistKey, { player, ARGV[b + 2], ARGV[b + 3] },
+      { thresholds = a.thresholds, keys = { ARGV[b + 4], ARGV[b + 5] }, ttlMs = a.ttlMs })
+    return player, arg, status, x or '', y or ''
+  end
+  return a
+end
