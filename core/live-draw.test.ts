@@ -36,8 +36,9 @@ describe("LiveDraws: racing transitions apply once", () => {
     const rec = recorder();
     const a = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now());
     const b = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now());
-    const { deadline } = await a.open(c, { drawId: "d1", title: "t", durationMs: 100, tiers: [{ tierId: "x", name: "X", count: 2 }], weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
-    for (let i = 0; i < 20; i++) await a.store.enter(c, "d1", `p${i}`, `p${i}*`);
+    // Windows long enough for the entries on a loaded CI machine (100 ms was not, once).
+    const { deadline } = await a.open(c, { drawId: "d1", title: "t", durationMs: 1000, tiers: [{ tierId: "x", name: "X", count: 2 }], weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
+    await Promise.all(Array.from({ length: 20 }, (_, i) => a.store.enter(c, "d1", `p${i}`, `p${i}*`)));
     while (Date.now() < deadline + 20) await new Promise((r) => setTimeout(r, 10));
     const noBeacon = async () => {
       throw new Error("no beacon configured");
@@ -64,8 +65,8 @@ describe("LiveDraws: racing transitions apply once", () => {
     const rec = recorder();
     const draws = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now(), { resultsDelayMs: 300 });
     const tiers = [{ tierId: "a", name: "A", count: 1 }, { tierId: "b", name: "B", count: 1 }];
-    const { deadline } = await draws.open(c, { drawId: "d1", title: "t", durationMs: 100, tiers, weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
-    for (let i = 0; i < 5; i++) await draws.store.enter(c, "d1", `p${i}`, `p${i}*`);
+    const { deadline } = await draws.open(c, { drawId: "d1", title: "t", durationMs: 1000, tiers, weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => draws.store.enter(c, "d1", `p${i}`, `p${i}*`)));
     while (Date.now() < deadline + 20) await new Promise((r) => setTimeout(r, 10));
     await draws.closeAndDraw(c, "d1", async () => {
       throw new Error("no beacon configured");
@@ -97,8 +98,8 @@ describe("LiveDraws: racing transitions apply once", () => {
     const crashing = new LiveDraws(new CrashingStore(redis), rec.out, () => Date.now());
     const healthy = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now());
     const tiers = [{ tierId: "a", name: "A", count: 1 }, { tierId: "b", name: "B", count: 2 }];
-    const { deadline } = await healthy.open(c, { drawId: "d1", title: "t", durationMs: 100, tiers, weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
-    for (let i = 0; i < 10; i++) await healthy.store.enter(c, "d1", `p${i}`, `p${i}*`);
+    const { deadline } = await healthy.open(c, { drawId: "d1", title: "t", durationMs: 1000, tiers, weighted: false, excludePrevious: false, autoReveal: false, beacon: null });
+    await Promise.all(Array.from({ length: 10 }, (_, i) => healthy.store.enter(c, "d1", `p${i}`, `p${i}*`)));
     while (Date.now() < deadline + 20) await new Promise((r) => setTimeout(r, 10));
     const noBeacon = async () => ({ randomness: "", proof: null });
     await expect(crashing.closeAndDraw(c, "d1", noBeacon)).rejects.toThrow("killed");
