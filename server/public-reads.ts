@@ -136,6 +136,20 @@ export class PublicReads {
     });
   }
 
+  private largeAnswers: Promise<void> = Promise.resolve();
+
+  /**
+   * Resolves in an event-loop iteration of its own, one caller after another. (Immediates queued in
+   * one iteration all run in that iteration's check phase, with no I/O between them; an immediate
+   * queued from inside one runs in the next iteration. So each waiter queues its immediate only once
+   * the previous waiter's has run.)
+   */
+  private largeAnswerTurn(): Promise<void> {
+    const turn = this.largeAnswers.then(() => nextTurn()).then(() => undefined);
+    this.largeAnswers = turn;
+    return turn;
+  }
+
   private async freshProof(campaignId: string, drawId: string): Promise<HttpResponse> {
     const state = await this.ctx.store.readState(campaignId, drawId);
     assertPhase(state, ["done"]);
@@ -143,8 +157,8 @@ export class PublicReads {
     const held = this.proofs.get(key);
     if (held && held.redraws === state.redraws) {
       // A burst of bundle requests all pass their state read in the same turn; writing each ~400 kB
-      // answer in a turn of its own lets /healthz, ticks and acks in between.
-      await nextTurn();
+      // answer in an event-loop iteration of its own lets /healthz, ticks and acks in between.
+      await this.largeAnswerTurn();
       return ok(held.body);
     }
     const body = await this.gate.run(`proof:${key}:${state.redraws}`, async () => {
