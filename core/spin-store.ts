@@ -10,7 +10,6 @@ import { AppError } from "./errors.js";
 import type { PublishedRules, SpinAck, SpinResult } from "./protocol.js";
 import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
 import { campaignKeys, historyKey, intentLimitPrefix, sourceKeys, spinCampaignsKey } from "./redis-keys.js";
-import { ScriptStatus } from "./script-codes.js";
 import { scriptReply } from "./script-reply.js";
 
 const storedCampaignSchema = z.object({

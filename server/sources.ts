@@ -22,7 +22,7 @@ import { ID_PATTERN } from "@livedraw/protocol";
 import type { Config } from "../config/options.js";
 import { AppError } from "../core/errors.js";
 import { describeIssues } from "../core/schemas.js";
-import { flaggedEntriesKey, sourceAccountsKey, sourceKeys, type SourceKind } from "../core/redis-keys.js";
+import { flaggedEntriesKey, sourceKeys, type SourceKind } from "../core/redis-keys.js";
 import { BUSY_RETRY_AFTER_MS } from "../core/spin-store.js";
 import { Blocklist, blockField } from "./blocklist.js";
 import { ChallengeRequiredError, loadChallengeHook, type ChallengeHook, type FlagReason } from "./challenge.js";

@@ -36,7 +36,6 @@ export class SpinResolver {
   private loop: Promise<void> | null = null;
   private nextRound = 0;
   private readonly roundMs: number;
-  private resolved = 0;
 
   constructor(
     private readonly deps: ResolveDeps,
@@ -47,16 +46,6 @@ export class SpinResolver {
     private readonly options: SpinResolverOptions,
   ) {
     this.roundMs = options.roundMs ?? Math.max(100, Math.floor(options.leaseMs / 3));
-  }
-
-  /** Campaigns whose spins this worker resolves now. */
-  campaigns(): string[] {
-    return [...this.held];
-  }
-
-  /** Intents resolved by this loop since it started. */
-  get resolvedCount(): number {
-    return this.resolved;
   }
 
   start(): void {
@@ -87,9 +76,7 @@ export class SpinResolver {
         while (busy && !this.stopping) {
           busy = false;
           for (const campaignId of this.held) {
-            const { resolved, more } = await drainOnce(this.deps, campaignId);
-            this.resolved += resolved;
-            if (more) busy = true;
+            if ((await drainOnce(this.deps, campaignId)).more) busy = true;
           }
           if (Date.now() >= this.nextRound) await this.leaseRound();
         }
