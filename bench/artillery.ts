@@ -87,9 +87,9 @@ async function main(): Promise<void> {
   const expectedSpins = players * SPINS_PER_PLAYER;
   const campaignId = `bench-art-${runTag}`;
   const tiers = [
-    { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: Math.max(10, Math.round(0.004 * expectedSpins)) },
-    { tierId: "coupon", name: "Coupon", probability: 0.05, inventory: Math.max(10, Math.round(0.03 * expectedSpins)) },
-    { tierId: "points", name: "Points", probability: 0.2, inventory: expectedSpins },
+    { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: Math.max(10, Math.round(0.004 * expectedSpins)), value: 2000 },
+    { tierId: "coupon", name: "Coupon", probability: 0.05, inventory: Math.max(10, Math.round(0.03 * expectedSpins)), value: 10 },
+    { tierId: "points", name: "Points", probability: 0.2, inventory: expectedSpins, value: 1 },
   ];
   await createLiveCampaign(stack, {
     campaignId, title: "bench:artillery", tiers,

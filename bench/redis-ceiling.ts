@@ -10,7 +10,7 @@
  *   append   the project's admitSpins script (core/lua/admitSpins-3.lua, EVALSHA; `appendBatch`
  *            intents per call, unique keys, the per-player rate limit taking its point as on the
  *            bench's servers); appends/s = growth of the stream (XLEN), not replies;
- *   resolve  the project's resolveSpins script (core/lua/resolveSpins-8.lua, EVALSHA, batches of
+ *   resolve  the project's resolveSpins script (core/lua/resolveSpins-9.lua, EVALSHA, batches of
  *            `batch` with one random number per intent, 2 calls in flight per connection) draining
  *            what `append` stored; intents/s = results stored (HLEN), cross-checked by the `read` replies.
  *
@@ -195,7 +195,7 @@ export async function measureCeilings(o: CeilingOptions) {
     ],
     limits: { spinsPerDay: 100_000, spinsPerCampaign: 1_000_000, winsPerCampaign: 1_000_000 },
     freeSpins: 1_000_000,
-  }, { minTierProbability: 0.01, maxTierProbability: 0.5, maxTotalProbability: 1 });
+  }, { minTierProbability: 0.01, maxTierProbability: 0.5, maxTotalProbability: 1, prizeValueCapYuan: 50_000, requirePrizeTerms: false, defaultPlatform: "web" as const, defaultInviteTickets: 1 });
   const k = campaignKeys(campaignId);
   const xaddKey = campaignKeys(`${campaignId}-xadd`).spins;
   let seq = 0;

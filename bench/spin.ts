@@ -95,11 +95,11 @@ const stepTiers = (rate: number) => {
   const warmupIntents = RAMP ? (rate * WARMUP_S) / 2 : rate * WARMUP_S;
   return [
     // Sells out half-way through the measured window (if the system resolves what is offered).
-    { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: Math.max(5, Math.round(0.01 * (warmupIntents + rate * DURATION_S * 0.5))) },
+    { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: Math.max(5, Math.round(0.01 * (warmupIntents + rate * DURATION_S * 0.5))), value: 2000 },
     // Sells out at about 80 % of the window.
-    { tierId: "coupon", name: "Coupon", probability: 0.05, inventory: Math.max(5, Math.round(0.05 * (warmupIntents + rate * DURATION_S * 0.8))) },
+    { tierId: "coupon", name: "Coupon", probability: 0.05, inventory: Math.max(5, Math.round(0.05 * (warmupIntents + rate * DURATION_S * 0.8))), value: 10 },
     // Never sells out.
-    { tierId: "points", name: "Points", probability: 0.2, inventory: 100_000_000 },
+    { tierId: "points", name: "Points", probability: 0.2, inventory: 100_000_000, value: 1 },
   ];
 };
 

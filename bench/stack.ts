@@ -109,6 +109,7 @@ export async function createLiveCampaign(s: Stack, body: { campaignId: string; t
     headers: { "content-type": "application/json", authorization: `Bearer ${s.hostToken}` },
     body: JSON.stringify({
       rules: "Benchmark campaign.",
+      claim: { windowHours: 72, conditions: "Benchmark campaign: prizes are not handed out." },
       schedule: { warmupAt: now - 60_000, liveAt: now - 30_000, longTailAt: now + 6 * 3_600_000, closedAt: now + 12 * 3_600_000 },
       ...body,
     }),

@@ -159,6 +159,15 @@ const SPEC = {
   /** Compliance policy: highest total probability of all tiers. @default 1 */
   maxTotalProbability: { env: "LIVEDRAW_MAX_TOTAL_PROBABILITY", schema: z.coerce.number().gt(0).lte(1), default: 1 },
   /**
+   * Highest value of one prize of a lottery-style campaign, in yuan (rule `prize-value-cap`). PRC law
+   * (Anti-Unfair Competition Law, art. 10) caps it at ¥50,000; 0 turns the rule off. @default 50000
+   */
+  prizeValueCapYuan: { env: "LIVEDRAW_PRIZE_VALUE_CAP_YUAN", schema: z.coerce.number().nonnegative().max(100_000_000), default: 50_000 },
+  /** Require every tier's value and the claim conditions, so the published rules state them (rule `prize-terms-published`). @default true */
+  requirePrizeTerms: { env: "LIVEDRAW_REQUIRE_PRIZE_TERMS", schema: bool, default: true },
+  /** Platform of campaigns that name none (`wechat`, `alipay`, `douyin`, `web`); on `wechat` shares and invites never earn tickets. @default "web" */
+  platform: { env: "LIVEDRAW_PLATFORM", schema: z.enum(["wechat", "alipay", "douyin", "web"]), default: "web" },
+  /**
    * Spin intents one player may send per second to one campaign, counted in Redis across all nodes
    * by the script that stores them (server/intent-batcher.ts), before E_RATE_LIMITED. @default 10
    */

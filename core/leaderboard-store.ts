@@ -18,7 +18,7 @@ export class LeaderboardStore {
   async assist(campaignId: string, friendId: string, inviterId: string, ticketsPerAssist: number, friendName: string): Promise<number> {
     const k = campaignKeys(campaignId);
     const { rest } = scriptReply(
-      await this.redis.ld1_assist(k.assists, k.players, this.board(campaignId, "assists"), k.leaderboardVersions, k.ledger, k.names, friendId, inviterId, ticketsPerAssist, friendName),
+      await this.redis.ld1_assist(k.assists, k.players, this.board(campaignId, "assists"), k.leaderboardVersions, k.ledger, k.names, k.ticketLedger, friendId, inviterId, ticketsPerAssist, friendName),
     );
     return Number(rest[0]);
   }

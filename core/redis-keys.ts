@@ -53,10 +53,15 @@ export const campaignKeys = (campaignId: string) => {
     idempotency: `${tag}:spins:idem`,
     /** Hash: intentId → SpinResult JSON. */
     results: `${tag}:spins:results`,
-    /** Hash: per-player counters `<playerId>:used`, `:wins`, `:tickets`, `:d:<yyyymmdd>`. */
+    /**
+     * Hash: per-player counters `<playerId>:used`, `:wins`, `:d:<day>` (spins that day), `:tickets`
+     * (the ticket balance), `:checkin` (day of the last check-in), `:streak`, `:share:<day>`, `:team`.
+     */
     players: `${tag}:players`,
     /** Stream: the campaign's ledger, one entry per resolved spin and per stock change. */
     ledger: `${tag}:ledger`,
+    /** Stream: the ticket ledger, one entry per change of a balance (`player`, `delta`, `reason`, `ref`, `balance`). */
+    ticketLedger: `${tag}:tickets:ledger`,
     /** Hash: `<endpoint>:<Idempotency-Key>` → the first reply, for host requests that change stock, tickets or points. */
     requests: `${tag}:requests`,
     /** Set: players who have won a live draw of this campaign (for draws that exclude them). */

@@ -26,7 +26,9 @@ declare module "ioredis" {
     ld1_resolveSpins(...keysAndArgv: ScriptArg[]): Result<unknown, Context>;
     ld1_saveCampaign(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_addInventory(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
-    ld1_assist(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_assist(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_checkIn(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_share(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_joinTeam(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_grantTickets(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;

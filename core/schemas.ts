@@ -15,6 +15,7 @@ import type {
   SpinHistoryPayload,
   SpinPayload,
   SubscribePayload,
+  TaskPayload,
   TeamJoinPayload,
   TimeSyncPayload,
 } from "@livedraw/protocol";
@@ -38,6 +39,7 @@ export const spinHistorySchema = z.strictObject({ campaignId: idSchema, limit: z
 export const leaderboardSchema = z.strictObject({ campaignId: idSchema, board: z.enum(["assists", "points", "teams"]) });
 export const assistSchema = z.strictObject({ campaignId: idSchema, inviterId: idSchema });
 export const teamJoinSchema = z.strictObject({ campaignId: idSchema, teamId: idSchema });
+export const taskSchema = z.strictObject({ campaignId: idSchema });
 /** Body of `POST /v1/campaigns/:campaignId/points`: award (or with a negative number, remove) points. */
 export const awardPointsSchema = z.strictObject({ playerId: idSchema, points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, "must not be 0") });
 
@@ -153,3 +155,4 @@ assertType<Equals<z.infer<typeof spinHistorySchema>, SpinHistoryPayload>>();
 assertType<Equals<z.infer<typeof leaderboardSchema>, LeaderboardPayload>>();
 assertType<Equals<z.infer<typeof assistSchema>, AssistPayload>>();
 assertType<Equals<z.infer<typeof teamJoinSchema>, TeamJoinPayload>>();
+assertType<Equals<z.infer<typeof taskSchema>, TaskPayload>>();

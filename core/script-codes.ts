@@ -17,6 +17,8 @@ export const SCRIPT_ERRORS: Readonly<Record<number, ErrorCode>> = Object.freeze(
   [-17]: "E_TIER_REVEALED",
   [-18]: "E_ALREADY_WON",
   [-20]: "E_NOT_A_WINNER",
+  [-21]: "E_ALREADY_CHECKED_IN",
+  [-22]: "E_TASK_LIMIT",
 });
 
 /** Non-error status codes some scripts return. */

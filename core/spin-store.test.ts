@@ -8,19 +8,22 @@ import { PPM } from "./campaign.js";
 import { campaignKeys } from "./redis-keys.js";
 import { createRedis } from "./redis.js";
 import { SpinStore } from "./spin-store.js";
+import { TicketLedger } from "./ticket-ledger.js";
 
 const HOUR = 3_600_000;
-const POLICY = { minTierProbability: 0.01, maxTierProbability: 0.5, maxTotalProbability: 1 };
+const POLICY = { minTierProbability: 0.01, maxTierProbability: 0.5, maxTotalProbability: 1, prizeValueCapYuan: 50_000, requirePrizeTerms: false, defaultPlatform: "web" as const, defaultInviteTickets: 1 };
 
 describe("SpinStore (Lua on real Redis)", () => {
   let server: RunningRedis;
   let redis: Redis;
   let store: SpinStore;
+  let tickets: TicketLedger;
 
   beforeAll(async () => {
     server = await ensureRedis({ name: uniqueId("unit-redis"), removeDataOnStop: true });
     redis = createRedis(server.url, { name: "unit" });
     store = new SpinStore(redis);
+    tickets = new TicketLedger(redis);
   });
   afterAll(async () => {
     await redis.quit();
@@ -61,8 +64,8 @@ describe("SpinStore (Lua on real Redis)", () => {
     const rules = await store.rules(c, Date.now());
     expect(rules.phase).toBe("live");
     expect(rules.tiers).toEqual([
-      { tierId: "gold", name: "Gold", probability: 0.01, probabilityPpm: 10_000, remaining: 5, soldOut: false },
-      { tierId: "silver", name: "Silver", probability: 0.1, probabilityPpm: 100_000, remaining: 100, soldOut: false },
+      { tierId: "gold", name: "Gold", probability: 0.01, probabilityPpm: 10_000, remaining: 5, soldOut: false, value: 500, prizeKind: "onsite" },
+      { tierId: "silver", name: "Silver", probability: 0.1, probabilityPpm: 100_000, remaining: 100, soldOut: false, value: 20, prizeKind: "onsite" },
     ]);
     expect(rules.noPrizeProbability).toBeCloseTo(0.89, 12);
     expect(rules.soldOutPolicy).toMatch(/sold out.*wins nothing/i);
@@ -70,8 +73,8 @@ describe("SpinStore (Lua on real Redis)", () => {
     // A retried request with the same idempotency key is applied once and answered the same.
     expect(await store.addInventory(c, "gold", 10, "restock-0001")).toBe(18);
     expect(await store.addInventory(c, "gold", 10, "restock-0001")).toBe(18);
-    expect(await store.grantTickets(c, "p9", 2, "grant-p9-0001")).toBe(2);
-    expect(await store.grantTickets(c, "p9", 2, "grant-p9-0001")).toBe(2);
+    expect(await tickets.grant(c, "p9", 2, "host-1", "grant-p9-0001")).toBe(2);
+    expect(await tickets.grant(c, "p9", 2, "host-1", "grant-p9-0001")).toBe(2);
     expect((await store.stats(c)).tiers.find((t) => t.tierId === "gold")).toMatchObject({ stocked: 18, remaining: 18 });
     await expect(store.addInventory(c, "bronze", 3)).rejects.toMatchObject({ code: "E_TIER_NOT_FOUND" });
   });
@@ -131,7 +134,7 @@ describe("SpinStore (Lua on real Redis)", () => {
     ]);
     expect(first.map((r) => r.result.spinsLeft)).toEqual([1, 0, 0]);
     expect(await drain(c)).toEqual([]); // nothing resolves twice
-    expect(await store.grantTickets(c, "p1", 5)).toBe(5);
+    expect(await tickets.grant(c, "p1", 5, "host-1")).toBe(5);
     for (let i = 0; i < 3; i++) await store.append(c, "p1", `key-more-${i}-abc`, 1000);
     const more = await drain(c, [999_999, 999_999, 999_999]);
     expect(more.map((r) => [r.result.outcome, r.result.reason])).toEqual([

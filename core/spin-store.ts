@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { PPM, parseCampaign, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
+import { PLATFORMS, PPM, parseCampaign, prizeSchema, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
 import { AppError } from "./errors.js";
 import type { PublishedRules, SpinAck, SpinResult } from "./protocol.js";
 import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
@@ -18,11 +18,18 @@ const storedCampaignSchema = z.object({
   title: z.string(),
   rules: z.string(),
   schedule: z.object({ warmupAt: z.number(), liveAt: z.number(), longTailAt: z.number(), closedAt: z.number() }),
-  tiers: z.array(z.object({ tierId: z.string(), name: z.string(), ppm: z.number().int() })),
+  tiers: z.array(z.object({ tierId: z.string(), name: z.string(), ppm: z.number().int(), value: z.number().nullable(), prize: prizeSchema })),
   limits: z.object({ spinsPerDay: z.number(), spinsPerCampaign: z.number(), winsPerCampaign: z.number() }),
   freeSpins: z.number(),
   dayOffsetMinutes: z.number(),
-});
+  platform: z.enum(PLATFORMS),
+  claim: z.object({ windowHours: z.number(), conditions: z.string(), issueWithinSeconds: z.number() }).nullable(),
+  tasks: z.object({
+    checkin: z.object({ tickets: z.number(), streakBonus: z.object({ everyDays: z.number(), tickets: z.number() }).nullable() }),
+    share: z.object({ tickets: z.number(), points: z.number(), perDay: z.number() }),
+    invite: z.object({ tickets: z.number() }),
+  }),
+}) satisfies z.ZodType<StoredCampaign>;
 
 export const spinResultSchema = z.object({
   campaignId: z.string(),
@@ -70,13 +77,6 @@ export class SpinStore {
   async addInventory(campaignId: string, tierId: string, add: number, requestKey = ""): Promise<number> {
     const k = campaignKeys(campaignId);
     const { rest } = scriptReply(await this.redis.ld1_addInventory(k.config, k.inventory, k.stocked, k.ledger, k.requests, tierId, add, requestKey && `inventory:${requestKey}`));
-    return Number(rest[0]);
-  }
-
-  /** Grants tickets; with a request key, repeating the request applies it once. */
-  async grantTickets(campaignId: string, playerId: string, tickets: number, requestKey = ""): Promise<number> {
-    const k = campaignKeys(campaignId);
-    const { rest } = scriptReply(await this.redis.ld1_grantTickets(k.config, k.players, k.ledger, k.requests, playerId, tickets, requestKey && `tickets:${requestKey}`));
     return Number(rest[0]);
   }
 
@@ -166,7 +166,7 @@ export class SpinStore {
     if (pending === 0) return { read: 0, results: [] }; // the sweep's usual case: nothing to draw for
     const randoms = Array.from({ length: Math.min(batchSize, pending) }, random);
     const raw = await this.redis.ld1_resolveSpins(
-      k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger,
+      k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger,
       randoms.length, k.historyPrefix, historyLength, ...randoms,
     );
     const { rest } = scriptReply(raw);

@@ -140,11 +140,12 @@ async function main(): Promise<void> {
       schedule: { warmupAt: now - 2 * HOUR, liveAt: now - HOUR, longTailAt: now + 3 * HOUR, closedAt: now + 4 * HOUR },
       // Small stock, so tiers sell out under fire (oversell would show).
       tiers: [
-        { tierId: "gold", name: "Gold", probability: 0.02, inventory: 10 },
-        { tierId: "silver", name: "Silver", probability: 0.1, inventory: 150 },
+        { tierId: "gold", name: "Gold", probability: 0.02, inventory: 10, value: 500 },
+        { tierId: "silver", name: "Silver", probability: 0.1, inventory: 150, value: 20 },
       ],
       limits: { spinsPerDay: 100_000, spinsPerCampaign: 100_000, winsPerCampaign: 100_000 },
       freeSpins: 100_000,
+      claim: { windowHours: 72, conditions: "Chaos test: prizes are not handed out." },
     }),
   });
   if (created.status !== 201) throw new Error(`creating the campaign: HTTP ${created.status} ${await created.text()}`);

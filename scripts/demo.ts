@@ -196,11 +196,12 @@ async function main(): Promise<void> {
       rules: "Spin as often as you like during the demo; prizes while stock lasts.",
       schedule: { warmupAt: now - 60_000, liveAt: now, longTailAt: now + 86_400_000, closedAt: now + 2 * 86_400_000 },
       tiers: [
-        { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: 100 },
-        { tierId: "coupon", name: "Coupon", probability: 0.1, inventory: 100_000 },
+        { tierId: "grand", name: "Grand prize", probability: 0.01, inventory: 100, value: 2000 },
+        { tierId: "coupon", name: "Coupon", probability: 0.1, inventory: 100_000, value: 10 },
       ],
       limits: { spinsPerDay: 100_000, spinsPerCampaign: 100_000, winsPerCampaign: 1000 },
       freeSpins: 100_000,
+      claim: { windowHours: 72, conditions: "Show the redemption code at the demo desk within 72 hours." },
     }),
   });
   // 409 E_CAMPAIGN_EXISTS: a demo against a REDIS_URL that still holds it from an earlier run.

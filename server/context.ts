@@ -8,6 +8,7 @@ import type { WorkerJob } from "../core/jobs.js";
 import type { BeaconService } from "../core/beacon.js";
 import type { LeaderboardStore } from "../core/leaderboard-store.js";
 import type { LiveDraws } from "../core/live-draw.js";
+import type { TicketLedger } from "../core/ticket-ledger.js";
 import type { SpinStore } from "../core/spin-store.js";
 import type { LoadShedder } from "./load-shedder.js";
 import type { Logger } from "../core/logger.js";
@@ -38,6 +39,8 @@ export interface NodeContext {
   draws: LiveDraws;
   beacons: BeaconService;
   leaderboards: LeaderboardStore;
+  /** The campaigns' ticket ledgers: tasks that earn tickets, host grants, balances. */
+  tickets: TicketLedger;
   campaigns: CampaignExistence;
   spinCampaigns: SpinCampaigns;
   /** Refuses spins while this node's event loop runs late (LIVEDRAW_SPIN_SHED_LAG_MS). */

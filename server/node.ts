@@ -14,6 +14,7 @@ import { RedisClock } from "../core/clock.js";
 import { DrawStore } from "../core/draw-store.js";
 import type { WorkerJob } from "../core/jobs.js";
 import { LeaderboardStore } from "../core/leaderboard-store.js";
+import { TicketLedger } from "../core/ticket-ledger.js";
 import { SpinStore } from "../core/spin-store.js";
 import type { Logger } from "../core/logger.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
@@ -112,6 +113,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     beacons: new BeaconService(config),
     spins,
     leaderboards: new LeaderboardStore(redis),
+    tickets: new TicketLedger(redis),
     campaigns: new CampaignExistence(redis),
     spinCampaigns: new SpinCampaigns(spins, log),
     shedder: new LoadShedder(config.spinShedLagMs),

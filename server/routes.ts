@@ -24,6 +24,7 @@
  * the security headers below.
  */
 import { RateLimiterMemory } from "rate-limiter-flexible";
+import { compliancePolicy } from "../core/campaign.js";
 import { AppError, toAppError } from "../core/errors.js";
 import { metricsAccess } from "../core/metrics.js";
 import { addInventorySchema, awardPointsSchema, devTokenSchema, grantTicketsSchema, hostSignInSchema } from "../core/schemas.js";
@@ -137,11 +138,7 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       );
       return json(200, { token, expiresInSeconds: body.ttlSeconds });
     }
-    const policy = {
-      minTierProbability: ctx.config.tierMinProbability,
-      maxTierProbability: ctx.config.tierMaxProbability,
-      maxTotalProbability: ctx.config.maxTotalProbability,
-    };
+    const policy = compliancePolicy(ctx.config);
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts.length === 2 && method === "POST") {
       const who = await ctx.hostAuth.require(req, true);
       const body = parseJson(req);
@@ -197,9 +194,10 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
         const body = parseBody(grantTicketsSchema, req);
         const key = idempotencyKey(req);
         const playerId = ctx.pseudonyms.player(body.playerId);
-        const tickets = await ctx.spins.grantTickets(campaignId, playerId, body.tickets, key);
+        const balance = await ctx.tickets.grant(campaignId, playerId, body.tickets, who.hostId, key);
         await recordHostAction(ctx, campaignId, who, "grant-tickets", { playerId, tickets: body.tickets }, key);
-        return json(200, { campaignId, playerId, tickets });
+        // `tickets` is the balance after the grant (kept under its old name for clients of v1).
+        return json(200, { campaignId, playerId, tickets: balance, balance });
       }
     }
     if (parts[0] === "v1" && parts[1] === "campaigns" && parts[3] === "draws") {

@@ -25,6 +25,7 @@ import type { NodeContext } from "./context.js";
 import { drawHandlers } from "./handlers/draws.js";
 import { spinHandlers } from "./handlers/spins.js";
 import { leaderboardHandlers } from "./handlers/leaderboards.js";
+import { taskHandlers } from "./handlers/tasks.js";
 import type { Bind, EventName, HandlerGroup, IoSocket } from "./handlers/types.js";
 import type { IoServer } from "./context.js";
 import { SECURITY_HEADERS } from "./routes.js";
@@ -94,7 +95,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       (err: unknown) => log.warn({ err, player: logId(playerId) }, "player profile not saved (retried at the next connection)"),
     );
   }
-  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers];
+  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
   async function authenticate(socketId: string, auth: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined>): Promise<SocketData> {

@@ -214,8 +214,8 @@ describe("admission and abuse control across nodes", () => {
       token: hostToken,
       body: liveCampaign(campaignId, {
         tiers: [
-          { tierId: "gold", name: "Gold", probability: 0.3, inventory: 1000 },
-          { tierId: "silver", name: "Silver", probability: 0.3, inventory: 1000 },
+          { tierId: "gold", name: "Gold", probability: 0.3, inventory: 1000, value: 500 },
+          { tierId: "silver", name: "Silver", probability: 0.3, inventory: 1000, value: 20 },
         ],
         limits: CAPS,
         freeSpins: 1000,

@@ -233,8 +233,9 @@ describe("host console sessions, sockets, pages", () => {
     const campaign = {
       campaignId: wheel, title: "Wheel",
       schedule: { warmupAt: now - 1000, liveAt: now, longTailAt: now + 3_600_000, closedAt: now + 7_200_000 },
-      tiers: [{ tierId: "gold", name: "Gold", probability: 0.1, inventory: 10 }],
+      tiers: [{ tierId: "gold", name: "Gold", probability: 0.1, inventory: 10, value: 500 }],
       limits: { spinsPerDay: 5, spinsPerCampaign: 5, winsPerCampaign: 1 }, freeSpins: 1,
+      claim: { windowHours: 24, conditions: "At the prize desk." },
     };
     expect((await call(`/v1/campaigns`, { cookie, csrf, body: campaign })).status).toBe(201);
     expect((await call<ErrorBody>(`/v1/campaigns/${wheel}/inventory`, { cookie, body: { tierId: "gold", add: 5 } })).body.error.code).toBe("E_CSRF");

@@ -25,7 +25,7 @@ describe("slow consumers", () => {
   it("closes a socket that stops reading once its buffer passes the bound", async () => {
     // Big answers: published rules with 20 long-named tiers and 5,000 characters of rules text.
     const campaignId = uniqueId("slow");
-    const tiers = Array.from({ length: 20 }, (_, i) => ({ tierId: `t${i}`, name: `Prize number ${i} `.padEnd(60, "x"), probability: 0.01, inventory: 10 }));
+    const tiers = Array.from({ length: 20 }, (_, i) => ({ tierId: `t${i}`, name: `Prize number ${i} `.padEnd(60, "x"), probability: 0.01, inventory: 10, value: 5 }));
     expect((await http(`${node.url}/v1/campaigns`, { token: await h.hostToken(), body: liveCampaign(campaignId, { tiers, rules: "r".repeat(5000) }) })).status).toBe(201);
 
     // Sign first: engine.io speaks as soon as the socket opens, and a listener attached after an

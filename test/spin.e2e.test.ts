@@ -19,8 +19,8 @@ const SPINS_EACH = 3;
 const WHALE_SOCKETS = 20;
 const LIMITS = { spinsPerDay: 5, spinsPerCampaign: 5, winsPerCampaign: 2 };
 const TIERS = [
-  { tierId: "gold", name: "Gold", probability: 0.2, inventory: 25 },
-  { tierId: "silver", name: "Silver", probability: 0.3, inventory: 120 },
+  { tierId: "gold", name: "Gold", probability: 0.2, inventory: 25, value: 500 },
+  { tierId: "silver", name: "Silver", probability: 0.3, inventory: 120, value: 20 },
 ];
 
 describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed mid-run", () => {
@@ -49,7 +49,7 @@ describe("instant-win spins: 2 nodes, 2 workers, 520 sockets, a worker SIGKILLed
   it("creates the campaign through the host API and publishes its rules", async () => {
     const bad = await http<{ error: { code: string; message: string } }>(`${nodes[0]!.url}/v1/campaigns`, {
       token: hostToken,
-      body: liveCampaign(campaignId, { tiers: [{ tierId: "gold", name: "Gold", probability: 0.6, inventory: 1 }] }),
+      body: liveCampaign(campaignId, { tiers: [{ tierId: "gold", name: "Gold", probability: 0.6, inventory: 1, value: 500 }] }),
     });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe("E_POLICY_VIOLATION");

@@ -8,6 +8,9 @@ import {
   STATE_REASONS,
   type Ack,
   type AssistResult,
+  type CheckInResult,
+  type ShareResult,
+  type TicketBalance,
   type CampaignSnapshot,
   type ClientToServerEvents,
   type DrawSnapshot,
@@ -336,6 +339,21 @@ export class LiveDrawClient {
   /** Joins a team for the campaign's team PK (final). Not resent after a lost connection. */
   joinTeam(campaignId: string, teamId: string): Promise<{ teamId: string }> {
     return this.request("team:join", { campaignId, teamId }, false);
+  }
+
+  /** Today's check-in (streaks earn bonus tickets). Not resent after a lost connection: `tickets()` tells whether it counted. */
+  checkIn(campaignId: string): Promise<CheckInResult> {
+    return this.request("task:checkin", { campaignId }, false);
+  }
+
+  /** Reports a share (from `onShareAppMessage`); rewarded up to the campaign's daily cap. Not resent after a lost connection. */
+  share(campaignId: string): Promise<ShareResult> {
+    return this.request("task:share", { campaignId }, false);
+  }
+
+  /** Your ticket balance, free spins left, check-in streak and today's shares. */
+  tickets(campaignId: string): Promise<TicketBalance> {
+    return this.request("tickets:get", { campaignId });
   }
 
   // ------------------------------------------------------------------ clock

@@ -86,6 +86,11 @@ export interface TeamJoinPayload {
   teamId: string;
 }
 
+/** `task:checkin`, `task:share` and `tickets:get` name only the campaign. */
+export interface TaskPayload {
+  campaignId: string;
+}
+
 // ---------------------------------------------------------------- acknowledgements
 
 export interface AckError {
@@ -336,6 +341,10 @@ export interface PublishedTier {
   probabilityPpm: number;
   remaining: number;
   soldOut: boolean;
+  /** One prize's value in yuan (CNY); null only where the operator's policy does not require it. */
+  value: number | null;
+  /** How the prize is issued: `onsite` (redeemed at the venue), `coupon`, `points`, `physical` (shipped), `webhook` (a partner issues it). */
+  prizeKind: "onsite" | "coupon" | "points" | "physical" | "webhook";
 }
 
 /** The published rules of an instant-win campaign: what the mini-program shows as the odds. */
@@ -353,6 +362,16 @@ export interface PublishedRules {
   limits: { spinsPerDay: number; spinsPerCampaign: number; winsPerCampaign: number };
   freeSpins: number;
   dayOffsetMinutes: number;
+  /** The platform the campaign runs on; on `wechat` shares and invites never earn tickets. */
+  platform: "wechat" | "alipay" | "douyin" | "web";
+  /** What a winner must do to receive a prize, and within how long (null only where not required). */
+  claim: { windowHours: number; conditions: string } | null;
+  /** What each task earns: tickets are draw chances, points go to the points leaderboard. */
+  tasks: {
+    checkin: { tickets: number; streakBonus: { everyDays: number; tickets: number } | null };
+    share: { tickets: number; points: number; perDay: number };
+    invite: { tickets: number };
+  };
   serverTime: number;
 }
 
@@ -380,6 +399,45 @@ export interface LeaderboardRank {
   score: number | null;
   /** How many players (or teams) are on the board. */
   total: number;
+}
+
+/** Why a ticket balance changed: the `reason` of a ticket ledger entry. */
+export type TicketReason = "checkin" | "streak" | "share" | "invite" | "grant" | "spin";
+
+export interface CheckInResult {
+  campaignId: string;
+  /** The campaign day checked in (days since the epoch in the campaign's `dayOffsetMinutes`). */
+  day: number;
+  /** Consecutive days checked in, including today. */
+  streak: number;
+  /** Tickets this check-in earned (the daily reward plus any streak bonus). */
+  ticketsEarned: number;
+  /** The player's ticket balance after it. */
+  balance: number;
+}
+
+export interface ShareResult {
+  campaignId: string;
+  /** Tickets this share earned (0 on `platform=wechat`). */
+  tickets: number;
+  /** Points it earned on the `points` board. */
+  points: number;
+  balance: number;
+  /** Rewarded shares today, including this one, of at most `perDay`. */
+  sharesToday: number;
+  perDay: number;
+}
+
+export interface TicketBalance {
+  campaignId: string;
+  /** Tickets held now: each is one spin after the free spins, and weight in weighted live draws. */
+  balance: number;
+  /** Free spins not used yet. */
+  freeSpinsLeft: number;
+  /** Consecutive days checked in up to the last check-in (0 if never). */
+  streak: number;
+  checkedInToday: boolean;
+  sharesToday: number;
 }
 
 export interface AssistResult {
@@ -416,6 +474,9 @@ export interface ClientToServerEvents {
   "leaderboard:rank": (payload: LeaderboardPayload, ack: AckCallback<LeaderboardRank>) => void;
   assist: (payload: AssistPayload, ack: AckCallback<AssistResult>) => void;
   "team:join": (payload: TeamJoinPayload, ack: AckCallback<{ teamId: string }>) => void;
+  "task:checkin": (payload: TaskPayload, ack: AckCallback<CheckInResult>) => void;
+  "task:share": (payload: TaskPayload, ack: AckCallback<ShareResult>) => void;
+  "tickets:get": (payload: TaskPayload, ack: AckCallback<TicketBalance>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -462,6 +523,9 @@ export const CLIENT_EVENTS = {
   leaderboardRank: "leaderboard:rank",
   assist: "assist",
   teamJoin: "team:join",
+  checkIn: "task:checkin",
+  share: "task:share",
+  tickets: "tickets:get",
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 // Compile-time: every event of each map has a name above (adding an event without one fails the build).

@@ -19,7 +19,11 @@ export const leaderboardHandlers: HandlerGroup = (ctx, socket, bind) => {
     if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players assist.");
     if (inviterId === socket.data.playerId) throw new AppError("E_SELF_ASSIST");
     await ctx.campaigns.require(campaignId);
-    const assists = await ctx.leaderboards.assist(campaignId, socket.data.playerId, inviterId, ctx.config.ticketsPerAssist, socket.data.maskedName);
+    // The campaign's own invite reward (0 on WeChat: the compliance policy); a campaign of live draws
+    // only has no configuration and uses the node's default, never on a WeChat node.
+    const campaign = await ctx.spins.campaignCached(campaignId);
+    const tickets = campaign ? campaign.tasks.invite.tickets : ctx.config.platform === "wechat" ? 0 : ctx.config.ticketsPerAssist;
+    const assists = await ctx.leaderboards.assist(campaignId, socket.data.playerId, inviterId, tickets, socket.data.maskedName);
     return { inviterId, assists };
   });
 

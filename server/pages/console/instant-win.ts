@@ -42,7 +42,7 @@ function say(text: string, ok = false): void {
   setText(el.msg, text);
 }
 
-function tierRow(i: number, t?: { tierId: string; name: string; probability: number; remaining?: number }): HTMLElement {
+function tierRow(i: number, t?: { tierId: string; name: string; probability: number; remaining?: number; value?: number | null }): HTMLElement {
   const id = t?.tierId ?? `prize-${i + 1}`;
   return h(
     "div",
@@ -50,6 +50,7 @@ function tierRow(i: number, t?: { tierId: string; name: string; probability: num
     h("input", { name: "spinTierName", value: t?.name ?? "", placeholder: `Prize ${i + 1}`, "aria-label": `Prize ${i + 1} name`, maxlength: 60 }),
     h("input", { name: "spinTierChance", type: "number", step: "0.0001", min: "0", max: "100", value: t ? +(t.probability * 100).toFixed(4) : "", "aria-label": `Prize ${i + 1} chance in percent` }),
     h("input", { name: "spinTierStock", type: "number", min: "0", value: t?.remaining ?? "", "aria-label": `Prize ${i + 1} stock` }),
+    h("input", { name: "spinTierValue", type: "number", min: "0", step: "0.01", value: t?.value ?? "", "aria-label": `Prize ${i + 1} value in yuan` }),
   );
 }
 
@@ -95,6 +96,11 @@ async function load(): Promise<void> {
     (f.namedItem("freeSpins") as HTMLInputElement).value = String(rules.freeSpins);
     (f.namedItem("spinsPerDay") as HTMLInputElement).value = String(rules.limits.spinsPerDay);
     (f.namedItem("winsPerCampaign") as HTMLInputElement).value = String(rules.limits.winsPerCampaign);
+    (f.namedItem("platform") as HTMLSelectElement).value = rules.platform;
+    if (rules.claim) {
+      (f.namedItem("claimHours") as HTMLInputElement).value = String(rules.claim.windowHours);
+      (f.namedItem("claimConditions") as HTMLInputElement).value = rules.claim.conditions;
+    }
   }
   const tiers = rules?.tiers ?? [];
   el.tiers.replaceChildren(...[0, 1, 2].map((i) => tierRow(i, tiers[i])), ...tiers.slice(3).map((t, i) => tierRow(i + 3, t)));
@@ -132,8 +138,9 @@ el.form.addEventListener("submit", async (ev) => {
   rows.forEach((r) => r.classList.remove("refused"));
   const tiers = rows
     .map((row) => {
-      const [name, chance, stock] = [...row.querySelectorAll("input")].map((i) => i.value.trim());
-      return { tierId: row.dataset.tier!, name: name!, probability: Number(chance) / 100, inventory: Number(stock || 0) };
+      const [name, chance, stock, value] = [...row.querySelectorAll("input")].map((i) => i.value.trim());
+      // A missing value is left out, so the server names rule prize-terms-published for this tier.
+      return { tierId: row.dataset.tier!, name: name!, probability: Number(chance) / 100, inventory: Number(stock || 0), ...(value ? { value: Number(value) } : {}) };
     })
     .filter((t) => t.name !== "");
   if (tiers.length === 0) return say("Give at least one prize a name.");
@@ -147,6 +154,8 @@ el.form.addEventListener("submit", async (ev) => {
     tiers, // before going live, a save resets each tier's stock to what the form says
     limits: { spinsPerDay: Number(f.get("spinsPerDay")), spinsPerCampaign: Math.max(Number(f.get("spinsPerDay")), 1000), winsPerCampaign: Number(f.get("winsPerCampaign")) },
     freeSpins: Number(f.get("freeSpins")),
+    platform: String(f.get("platform")),
+    claim: { windowHours: Number(f.get("claimHours")), conditions: String(f.get("claimConditions")).trim() },
   };
   try {
     if (exists) await api("PUT", `/v1/campaigns/${encodeURIComponent(campaignId)}`, body);

@@ -1,7 +1,8 @@
 --[[
   Resolves the next batch of spin intents of one campaign, in stream order, atomically. For each:
   skip it if already resolved (by intent id); check the campaign window (by the intent's own stream
-  time), the player's spins left and caps; pick a tier from the caller's uniform random number;
+  time), the player's spins left and caps (a free spin first, else one ticket, spent with a ledger
+  entry `spin`); pick a tier from the caller's uniform random number;
   decrement inventory; record the result, the player's history and a ledger entry. Advances the
   cursor and trims the stream up to and including it (so XLEN = unresolved intents). A crash of the caller cannot split a batch: it is one step.
 
@@ -13,6 +14,7 @@
   KEYS[6] results hash            ld:{campaign:C}:spins:results
   KEYS[7] players hash            ld:{campaign:C}:players
   KEYS[8] ledger stream           ld:{campaign:C}:ledger
+  KEYS[9] ticket ledger stream    ld:{campaign:C}:tickets:ledger
   ARGV[1] batch size n
   ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
   ARGV[3] history length
@@ -24,6 +26,7 @@
                                                one (player, result) pair per intent resolved now
 ]]
 --- @include "includes/pick-tier"
+--- @include "includes/tickets"
 
 local raw = redis.call('GET', KEYS[1])
 if not raw then
@@ -36,7 +39,7 @@ local historyLength = tonumber(ARGV[3])
 local cursor = redis.call('GET', KEYS[3]) or '0-0'
 local entries = redis.call('XRANGE', KEYS[2], '(' .. cursor, '+', 'COUNT', n)
 local limits = cfg.limits
-local budgetBase = tonumber(cfg.freeSpins)
+local freeSpins = tonumber(cfg.freeSpins)
 local dayMs = 86400000
 local offsetMs = tonumber(cfg.dayOffsetMinutes) * 60000
 
@@ -57,10 +60,10 @@ for i, entry in ipairs(entries) do
     local at = tonumber(string.match(id, '^(%d+)'))
     local day = math.floor((at + offsetMs) / dayMs)
     local usedField, dayField, winsField = player .. ':used', player .. ':d:' .. day, player .. ':wins'
-    -- The player's counters in one read: used, today, tickets, wins.
+    -- The player's counters in one read: used, today, ticket balance, wins.
     local c = redis.call('HMGET', KEYS[7], usedField, dayField, player .. ':tickets', winsField)
     local used, today = tonumber(c[1] or '0'), tonumber(c[2] or '0')
-    local budget = budgetBase + tonumber(c[3] or '0')
+    local tickets = tonumber(c[3] or '0')
     local wins = tonumber(c[4] or '0')
     local result = {
       campaignId = cfg.campaignId, intentId = id, idempotencyKey = key,
@@ -70,11 +73,14 @@ for i, entry in ipairs(entries) do
       result.reason = 'E_CAMPAIGN_NOT_LIVE'
     elseif used >= spinsPerCampaign then
       result.reason = 'E_CAMPAIGN_LIMIT'
-    elseif used >= budget then
+    elseif used >= freeSpins and tickets <= 0 then
       result.reason = 'E_NO_SPINS_LEFT'
     elseif today >= spinsPerDay then
       result.reason = 'E_DAILY_LIMIT'
     else
+      if used >= freeSpins then
+        tickets = moveTickets(KEYS[7], KEYS[9], player, -1, 'spin', id)
+      end
       used = redis.call('HINCRBY', KEYS[7], usedField, 1)
       today = redis.call('HINCRBY', KEYS[7], dayField, 1)
       local tier = pickTier(cfg.tiers, tonumber(ARGV[3 + i]))
@@ -94,7 +100,7 @@ for i, entry in ipairs(entries) do
         end
       end
     end
-    result.spinsLeft = math.max(0, math.min(budget - used, spinsPerCampaign - used, spinsPerDay - today))
+    result.spinsLeft = math.max(0, math.min(math.max(0, freeSpins - used) + tickets, spinsPerCampaign - used, spinsPerDay - today))
     result.resolvedAt = resolvedAt
     local json = cjson.encode(result)
     redis.call('HSET', KEYS[6], id, json)
