@@ -230,6 +230,24 @@ const SPEC = {
   spinHistoryLength: { env: "LIVEDRAW_SPIN_HISTORY_LENGTH", schema: int(1, 10_000), default: 100 },
   /** Tickets (spins) a player earns for each friend's assist. @default 1 */
   ticketsPerAssist: { env: "LIVEDRAW_TICKETS_PER_ASSIST", schema: int(0, 1000), default: 1 },
+  /** Host ids (comma-separated) who are operators: they may see and export personal data unmasked (each time audited). @default "" */
+  operatorHosts: { env: "LIVEDRAW_OPERATOR_HOSTS", schema: z.string().transform((v) => v.split(",").map((x) => x.trim()).filter(Boolean)), default: [] as string[] },
+  /** How often a worker looks for wins to issue and delays to notify, in ms. @default 250 */
+  issueIntervalMs: { env: "LIVEDRAW_ISSUE_INTERVAL_MS", schema: int(10, 60_000), default: 250 },
+  /** A coupon tier's pool at or below this many codes makes the workers log a low-stock warning. @default 100 */
+  couponLowStock: { env: "LIVEDRAW_COUPON_LOW_STOCK", schema: int(0, 100_000_000), default: 100 },
+  /** Key that signs webhook prize deliveries (HMAC-SHA256; at least 32 characters); campaigns with webhook prizes need it. @default "" */
+  webhookSecret: { env: "LIVEDRAW_WEBHOOK_SECRET", schema: z.string().min(32, "must be at least 32 characters").or(z.literal("")), default: "", sensitive: true },
+  /** Delivery attempts of a webhook prize before it is dead-lettered (status `failed`). @default 8 */
+  webhookAttempts: { env: "LIVEDRAW_WEBHOOK_ATTEMPTS", schema: int(1, 100), default: 8 },
+  /** First retry delay of a webhook delivery, in ms; doubled each attempt. @default 2000 */
+  webhookBackoffMs: { env: "LIVEDRAW_WEBHOOK_BACKOFF_MS", schema: int(1, 3_600_000), default: 2000 },
+  /** Longest delay between two webhook deliveries of one win, in ms. @default 600000 */
+  webhookBackoffMaxMs: { env: "LIVEDRAW_WEBHOOK_BACKOFF_MAX_MS", schema: int(1, 86_400_000), default: 600_000 },
+  /** How long one webhook delivery may take, in ms. @default 5000 */
+  webhookTimeoutMs: { env: "LIVEDRAW_WEBHOOK_TIMEOUT_MS", schema: int(100, 120_000), default: 5000 },
+  /** Webhook deliveries one worker makes at once. @default 16 */
+  webhookConcurrency: { env: "LIVEDRAW_WEBHOOK_CONCURRENCY", schema: int(1, 1000), default: 16 },
   /** Rows in a pushed leaderboard (top N). @default 10 */
   leaderboardSize: { env: "LIVEDRAW_LEADERBOARD_SIZE", schema: int(1, 100), default: 10 },
   /** Least time between two leaderboard pushes to a room, in ms (changes in between are coalesced). @default 1000 */

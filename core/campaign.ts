@@ -174,6 +174,8 @@ export interface CompliancePolicy {
   defaultPlatform: Platform;
   /** Tickets an inviter earns per assist when the campaign does not say (never on WeChat). */
   defaultInviteTickets: number;
+  /** Whether webhook prizes can be signed (LIVEDRAW_WEBHOOK_SECRET is set). @default false */
+  webhookPrizes?: boolean;
 }
 
 /** The policy of a node or worker's configuration (config/options.ts). */
@@ -185,6 +187,7 @@ export function compliancePolicy(config: {
   requirePrizeTerms: boolean;
   platform: Platform;
   ticketsPerAssist: number;
+  webhookSecret?: string;
 }): CompliancePolicy {
   return {
     minTierProbability: config.tierMinProbability,
@@ -194,6 +197,7 @@ export function compliancePolicy(config: {
     requirePrizeTerms: config.requirePrizeTerms,
     defaultPlatform: config.platform,
     defaultInviteTickets: config.ticketsPerAssist,
+    webhookPrizes: (config.webhookSecret ?? "") !== "",
   };
 }
 
@@ -232,6 +236,10 @@ export function parseCampaign(raw: unknown, policy: CompliancePolicy): { stored:
     throw new AppError("E_BAD_REQUEST", parsed.error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; "));
   }
   const c = parsed.data;
+  const hook = c.tiers.findIndex((t) => t.prize.kind === "webhook");
+  if (hook >= 0 && policy.webhookPrizes !== true) {
+    throw new AppError("E_BAD_REQUEST", `tiers.${hook}.prize: webhook prizes need LIVEDRAW_WEBHOOK_SECRET on the server (nodes and workers) to sign deliveries`);
+  }
   const platform = c.platform ?? policy.defaultPlatform;
   const tasks: StoredTasks = {
     checkin: { tickets: c.tasks.checkin.tickets, streakBonus: c.tasks.checkin.streakBonus },

@@ -62,6 +62,24 @@ export const campaignKeys = (campaignId: string) => {
     ledger: `${tag}:ledger`,
     /** Stream: the ticket ledger, one entry per change of a balance (`player`, `delta`, `reason`, `ref`, `balance`). */
     ticketLedger: `${tag}:tickets:ledger`,
+    /** Hash: winId (the spin intent id) → the win record JSON (docs/lifecycle.md §2.9). */
+    wins: `${tag}:wins`,
+    /** Prefix of per-player lists of win ids: `<prefix><playerId>` (built inside Lua, same hash tag). */
+    winsPlayerPrefix: `${tag}:wins:player:`,
+    /** Sorted set: wins the issuer still has to act on (not physical prizes), by win time. */
+    issuePending: `${tag}:issue:pending`,
+    /** Sorted set: pending wins by the time past which the winner gets a delay notice. */
+    issueDue: `${tag}:issue:due`,
+    /** Stream: wins whose issuance failed for good (webhook retries ran out). */
+    issueDead: `${tag}:issue:dead`,
+    /** Hash: one-time redemption code → winId. */
+    redemptionCodes: `${tag}:redemption-codes`,
+    /** Prefix of the coupon pools, one list per tier: `<prefix><tierId>`. */
+    couponPoolPrefix: `${tag}:coupons:`,
+    /** Set: every coupon code ever loaded into the campaign (a code is loaded, hence issued, once). */
+    couponsSeen: `${tag}:coupons-seen`,
+    /** Hash: the funnel's distinct players per stage (`viewed`, `entered`, `won`, `issued`, `redeemed`). */
+    funnel: `${tag}:funnel`,
     /** Hash: `<endpoint>:<Idempotency-Key>` → the first reply, for host requests that change stock, tickets or points. */
     requests: `${tag}:requests`,
     /** Set: players who have won a live draw of this campaign (for draws that exclude them). */
@@ -138,6 +156,8 @@ export const hostSignInLimitPrefix = { account: `${KEY_PREFIX}:sign-in-fail:host
 /** BullMQ prefix; braces make every queue key share one cluster slot. */
 export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
 export const QUEUE_NAME = "draws";
+/** BullMQ queue of webhook prize deliveries (worker/issuer.ts). */
+export const ISSUANCE_QUEUE = "issuance";
 /** Channel prefix shared by the Socket.IO Redis adapter (nodes) and the Redis emitter (workers). */
 export const SOCKET_IO_CHANNEL_PREFIX = `${KEY_PREFIX}:sio`;
 

@@ -27,6 +27,12 @@ declare module "ioredis" {
     ld1_saveCampaign(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_addInventory(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_assist(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_issueWins(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, k8: string, k9: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_settleWin(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, k7: string, k8: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_redeemWin(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_claimWin(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_noticeDelays(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_loadCoupons(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_checkIn(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_share(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;

@@ -16,6 +16,8 @@ import type {
   SpinPayload,
   SubscribePayload,
   TaskPayload,
+  WinClaimPayload,
+  WinsPayload,
   TeamJoinPayload,
   TimeSyncPayload,
 } from "@livedraw/protocol";
@@ -40,6 +42,26 @@ export const leaderboardSchema = z.strictObject({ campaignId: idSchema, board: z
 export const assistSchema = z.strictObject({ campaignId: idSchema, inviterId: idSchema });
 export const teamJoinSchema = z.strictObject({ campaignId: idSchema, teamId: idSchema });
 export const taskSchema = z.strictObject({ campaignId: idSchema });
+export const winsSchema = z.strictObject({ campaignId: idSchema });
+const winIdSchema = z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a win id (a stream entry id)");
+export const winClaimSchema = z.strictObject({
+  campaignId: idSchema,
+  winId: winIdSchema,
+  name: z.string().trim().min(1).max(64),
+  phone: z.string().regex(/^\+?\d{5,15}$/, "must be 5-15 digits, optionally after +"),
+  address: z.string().trim().min(5).max(300),
+});
+/** Body of `POST /v1/campaigns/:campaignId/coupons`: codes for a coupon tier's pool. */
+export const loadCouponsSchema = z.strictObject({
+  tierId: idSchema,
+  codes: z.array(z.string().regex(/^[\x21-\x7e]{1,64}$/, "must be 1-64 printable ASCII characters without spaces")).min(1).max(10_000),
+});
+/** Body of `POST /v1/campaigns/:campaignId/wins/:winId/ship`. */
+export const shipWinSchema = z.strictObject({ carrier: z.string().trim().min(1).max(40), trackingNumber: z.string().trim().regex(/^[A-Za-z0-9-]{4,40}$/, "must be 4-40 letters, digits or '-'") });
+/** Body of `POST /v1/campaigns/:campaignId/redemptions`: the typed code or the scanned QR payload (exactly one). */
+export const redeemSchema = z
+  .strictObject({ code: z.string().regex(/^[0-9A-Z]{12}$/, "must be the 12-character redemption code").optional(), qr: z.string().min(20).max(2000).optional() })
+  .refine((b) => (b.code === undefined) !== (b.qr === undefined), "give exactly one of code and qr");
 /** Body of `POST /v1/campaigns/:campaignId/points`: award (or with a negative number, remove) points. */
 export const awardPointsSchema = z.strictObject({ playerId: idSchema, points: z.number().int().min(-1_000_000).max(1_000_000).refine((n) => n !== 0, "must not be 0") });
 
@@ -112,7 +134,7 @@ export const unblockSchema = z.strictObject({ kind: blockKindSchema, value: z.st
 
 /** Body of `POST /dev/token` (only when dev tokens are enabled). */
 export const devTokenSchema = z.strictObject({
-  role: z.enum(["player", "host"]).default("player"),
+  role: z.enum(["player", "host", "staff"]).default("player"),
   playerId: idSchema,
   name: z.string().trim().min(1).max(64).optional(),
   phone: z.string().regex(/^\+?\d{5,15}$/, "must be 5-15 digits, optionally after +").optional(),
@@ -125,7 +147,7 @@ export const hostSignInSchema = z.strictObject({ hostId: idSchema, password: z.s
 /** Claims carried by player and host tokens (HS256 JWT). */
 export const tokenClaimsSchema = z.object({
   sub: idSchema,
-  role: z.enum(["player", "host"]),
+  role: z.enum(["player", "host", "staff"]),
   name: z.string().max(64).optional(),
   /** The player's phone number (digits, optional leading +): stored sealed (AES-256-GCM), shown masked, never logged. */
   phone: z.string().regex(/^\+?\d{5,15}$/).optional(),
@@ -156,3 +178,5 @@ assertType<Equals<z.infer<typeof leaderboardSchema>, LeaderboardPayload>>();
 assertType<Equals<z.infer<typeof assistSchema>, AssistPayload>>();
 assertType<Equals<z.infer<typeof teamJoinSchema>, TeamJoinPayload>>();
 assertType<Equals<z.infer<typeof taskSchema>, TaskPayload>>();
+assertType<Equals<z.infer<typeof winsSchema>, WinsPayload>>();
+assertType<Equals<z.infer<typeof winClaimSchema>, WinClaimPayload>>();

@@ -19,6 +19,11 @@ export const SCRIPT_ERRORS: Readonly<Record<number, ErrorCode>> = Object.freeze(
   [-20]: "E_NOT_A_WINNER",
   [-21]: "E_ALREADY_CHECKED_IN",
   [-22]: "E_TASK_LIMIT",
+  [-23]: "E_REDEMPTION_INVALID",
+  [-24]: "E_ALREADY_REDEEMED",
+  [-25]: "E_REDEMPTION_EXPIRED",
+  [-26]: "E_WIN_NOT_FOUND",
+  [-27]: "E_WIN_STATE",
 });
 
 /** Non-error status codes some scripts return. */

@@ -167,7 +167,8 @@ export class SpinStore {
     const randoms = Array.from({ length: Math.min(batchSize, pending) }, random);
     const raw = await this.redis.ld1_resolveSpins(
       k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger,
-      randoms.length, k.historyPrefix, historyLength, ...randoms,
+      k.wins, k.issuePending, k.issueDue, k.funnel,
+      randoms.length, k.historyPrefix, historyLength, k.winsPlayerPrefix, ...randoms,
     );
     const { rest } = scriptReply(raw);
     // codeOf consumed the first element (entries read) as the status code.

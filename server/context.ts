@@ -9,6 +9,8 @@ import type { BeaconService } from "../core/beacon.js";
 import type { LeaderboardStore } from "../core/leaderboard-store.js";
 import type { LiveDraws } from "../core/live-draw.js";
 import type { TicketLedger } from "../core/ticket-ledger.js";
+import type { WinStore } from "../core/wins.js";
+import type { DataVault } from "../core/privacy.js";
 import type { SpinStore } from "../core/spin-store.js";
 import type { LoadShedder } from "./load-shedder.js";
 import type { Logger } from "../core/logger.js";
@@ -41,6 +43,10 @@ export interface NodeContext {
   leaderboards: LeaderboardStore;
   /** The campaigns' ticket ledgers: tasks that earn tickets, host grants, balances. */
   tickets: TicketLedger;
+  /** Prize records: issuance state, claim forms, redemption (core/wins.ts). */
+  wins: WinStore;
+  /** Seals personal fields (AES-256-GCM): profiles, claim forms. */
+  vault: DataVault;
   campaigns: CampaignExistence;
   spinCampaigns: SpinCampaigns;
   /** Refuses spins while this node's event loop runs late (LIVEDRAW_SPIN_SHED_LAG_MS). */

@@ -14,7 +14,8 @@ export const HOST_ACTION = "host.action";
 export type HostActionName =
   | "open-draw" | "reveal-tier" | "redraw" | "cancel-draw" | "close-draw"
   | "create-campaign" | "update-campaign" | "add-inventory" | "grant-tickets" | "award-points"
-  | "block" | "unblock";
+  | "block" | "unblock"
+  | "load-coupons" | "ship-prize" | "redeem-prize" | "view-unmasked" | "export-unmasked";
 
 /**
  * Appends `{ hostId, via, action, ...details }`. With an `Idempotency-Key` (`idempotency`), a

@@ -15,12 +15,13 @@ import { DrawStore } from "../core/draw-store.js";
 import type { WorkerJob } from "../core/jobs.js";
 import { LeaderboardStore } from "../core/leaderboard-store.js";
 import { TicketLedger } from "../core/ticket-ledger.js";
+import { QrSigner, WinStore } from "../core/wins.js";
 import { SpinStore } from "../core/spin-store.js";
 import type { Logger } from "../core/logger.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
 import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { TokenService } from "./auth.js";
-import { ProfileStore, privacyFromConfig } from "../core/privacy.js";
+import { ProfileStore, deriveKey, privacyFromConfig } from "../core/privacy.js";
 import { PhoneCodes, TokenRevocations, smsSenderFromConfig } from "./login.js";
 import { DEFAULT_JOIN_URL } from "../config/options.js";
 import { HostAccounts } from "./host-accounts.js";
@@ -114,6 +115,8 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     spins,
     leaderboards: new LeaderboardStore(redis),
     tickets: new TicketLedger(redis),
+    wins: new WinStore(redis, new QrSigner(deriveKey(config.jwtSecret, "redemption-qr"))),
+    vault: privacy.vault,
     campaigns: new CampaignExistence(redis),
     spinCampaigns: new SpinCampaigns(spins, log),
     shedder: new LoadShedder(config.spinShedLagMs),

@@ -26,6 +26,7 @@ import { drawHandlers } from "./handlers/draws.js";
 import { spinHandlers } from "./handlers/spins.js";
 import { leaderboardHandlers } from "./handlers/leaderboards.js";
 import { taskHandlers } from "./handlers/tasks.js";
+import { prizeHandlers } from "./handlers/prizes.js";
 import type { Bind, EventName, HandlerGroup, IoSocket } from "./handlers/types.js";
 import type { IoServer } from "./context.js";
 import { SECURITY_HEADERS } from "./routes.js";
@@ -95,7 +96,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       (err: unknown) => log.warn({ err, player: logId(playerId) }, "player profile not saved (retried at the next connection)"),
     );
   }
-  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers];
+  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers, prizeHandlers];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
   async function authenticate(socketId: string, auth: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined>): Promise<SocketData> {
@@ -103,6 +104,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     if (typeof token === "string" && token !== "") {
       const claims = await ctx.tokens.verify(token);
       if (claims.role === "host") return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
+      if (claims.role === "staff") throw new AppError("E_FORBIDDEN", "Staff tokens are for the redemption endpoint (POST /v1/campaigns/:campaignId/redemptions), not for sockets.");
       // From here on the player is their pseudonym: Redis, logs, rooms and broadcasts never see the raw `sub`.
       const playerId = ctx.pseudonyms.player(claims.sub);
       if (await revoked(playerId, claims)) throw new AppError("E_UNAUTHORIZED", "This token has been revoked (signed out); sign in again.");

@@ -13,6 +13,9 @@ import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "..
 import { closeDraw, type CloseDrawResult } from "./close-draw.js";
 import { drainCampaign, sweep } from "./resolve-spins.js";
 import { SpinResolver } from "./spin-resolver.js";
+import { Issuer } from "./issuer.js";
+import { QrSigner, WinStore } from "../core/wins.js";
+import { deriveKey } from "../core/privacy.js";
 import { startMetricsListener } from "../core/metrics.js";
 import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
 import { createWorkerMetrics } from "./metrics.js";
@@ -43,6 +46,7 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   const emitter = new Emitter<ServerToClientEvents>(emitterRedis, { key: SOCKET_IO_CHANNEL_PREFIX });
   const metrics = createWorkerMetrics(config.nodeId);
   const deps = { config, log, redis, emitter, clock, metrics, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+  const wins = new WinStore(redis, new QrSigner(deriveKey(config.jwtSecret, "redemption-qr")));
   const retention = retentionPolicy(config);
 
   type Outcome = CloseDrawResult | { status: "resolved"; resolved: number } | ({ status: "retention" } & RetentionSweepResult) | { status: "skipped"; reason: string };
@@ -92,11 +96,15 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // Spins: a long-lived loop per worker over the campaigns it holds a lease on (worker/spin-resolver.ts).
   const resolver = new SpinResolver(deps, redis, blockingRedis, log, { owner: config.nodeId, leaseMs: config.workerLockMs, gatherMs: config.spinGatherMs });
   resolver.start();
+  // Prizes: issuance of pending wins, webhook deliveries, delay notices (worker/issuer.ts).
+  const issuer = new Issuer({ config, log, redis, emitter, clock, spins: deps.spins, wins }, workerRedis);
+  issuer.start();
   log.info({ queue: QUEUE_NAME, concurrency: config.workerConcurrency }, "worker ready");
 
   return {
     async close() {
       await resolver.stop(); // a batch in flight completes; leases are released for the other workers
+      await issuer.stop();
       await worker.close(); // waits for active jobs to finish
       await metricsListener?.close();
       await queue.close();

@@ -10,6 +10,8 @@ import {
   type AssistResult,
   type CheckInResult,
   type ShareResult,
+  type Win,
+  type WinClaimPayload,
   type TicketBalance,
   type CampaignSnapshot,
   type ClientToServerEvents,
@@ -354,6 +356,16 @@ export class LiveDrawClient {
   /** Your ticket balance, free spins left, check-in streak and today's shares. */
   tickets(campaignId: string): Promise<TicketBalance> {
     return this.request("tickets:get", { campaignId });
+  }
+
+  /** Your prizes in this campaign with their status (pending, issued, redeemed, failed, expired); call it after a reconnect. */
+  wins(campaignId: string): Promise<Win[]> {
+    return this.request("wins:list", { campaignId });
+  }
+
+  /** Submits (or corrects, until shipped) the claim form of a physical prize. Safe to resend: it replaces the form. */
+  claimPrize(form: WinClaimPayload): Promise<Win> {
+    return this.request("win:claim", form);
   }
 
   // ------------------------------------------------------------------ clock
@@ -712,6 +724,9 @@ export class LiveDrawClient {
       case "leaderboard:update":
         if (this.acceptBoard(p)) this.dispatch("leaderboard:update", p);
         return;
+      case "win:status":
+        // Best effort, like every push: `wins(campaignId)` is the truth after a reconnect.
+        return this.dispatch("win:status", p as Win);
       default:
         this.log("unknown event", event);
     }

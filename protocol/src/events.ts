@@ -86,6 +86,20 @@ export interface TeamJoinPayload {
   teamId: string;
 }
 
+/** `wins:list` names the campaign. */
+export interface WinsPayload {
+  campaignId: string;
+}
+
+/** The claim form of a physical prize: where to ship it. Stored sealed (AES-256-GCM), shown masked. */
+export interface WinClaimPayload {
+  campaignId: string;
+  winId: string;
+  name: string;
+  phone: string;
+  address: string;
+}
+
 /** `task:checkin`, `task:share` and `tickets:get` name only the campaign. */
 export interface TaskPayload {
   campaignId: string;
@@ -401,6 +415,48 @@ export interface LeaderboardRank {
   total: number;
 }
 
+/**
+ * Where a prize is: `pending` (won, not yet issued; physical prizes wait for the claim form and the
+ * shipment), `issued` (the coupon, points, partner's issuance or shipment happened; it carries a
+ * redemption code), `redeemed` (used, once), `failed` (issuance gave up; see `failure`), `expired`
+ * (the claim deadline passed first).
+ */
+export type WinStatus = "pending" | "issued" | "redeemed" | "failed" | "expired";
+
+/** A prize won, as its winner (and the operator) sees it; pushed as `win:status` on every change. */
+export interface Win {
+  /** The win's id: the spin intent id that won it. */
+  winId: string;
+  campaignId: string;
+  tierId: string;
+  tierName: string;
+  prizeKind: "onsite" | "coupon" | "points" | "physical" | "webhook";
+  /** The prize's published value in yuan. */
+  value: number | null;
+  status: WinStatus;
+  wonAt: number;
+  issuedAt: number | null;
+  redeemedAt: number | null;
+  /** The claim deadline (null: none published): unredeemed by then, the prize expires. */
+  expiresAt: number | null;
+  /** The coupon code (coupon prizes, once issued). */
+  coupon: string | null;
+  /** Points credited (points prizes). */
+  points: number | null;
+  /** Carrier and tracking number (physical prizes, once shipped). */
+  shipment: { carrier: string; trackingNumber: string } | null;
+  /** Whether the winner has submitted the claim form (physical prizes). */
+  claimed: boolean;
+  /** One-time code staff redeem the prize with (once issued). */
+  redemptionCode: string | null;
+  /** The same code as a server-signed QR payload (a compact JWS); what the staff scanner reads. */
+  qr: string | null;
+  /** True once the win took longer than promised to issue: the app should show the delay notice. */
+  delayed: boolean;
+  /** Why issuance failed or the prize expired. */
+  failure: string | null;
+}
+
 /** Why a ticket balance changed: the `reason` of a ticket ledger entry. */
 export type TicketReason = "checkin" | "streak" | "share" | "invite" | "grant" | "spin";
 
@@ -477,6 +533,8 @@ export interface ClientToServerEvents {
   "task:checkin": (payload: TaskPayload, ack: AckCallback<CheckInResult>) => void;
   "task:share": (payload: TaskPayload, ack: AckCallback<ShareResult>) => void;
   "tickets:get": (payload: TaskPayload, ack: AckCallback<TicketBalance>) => void;
+  "wins:list": (payload: WinsPayload, ack: AckCallback<Win[]>) => void;
+  "win:claim": (payload: WinClaimPayload, ack: AckCallback<Win>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -490,6 +548,7 @@ export interface ServerToClientEvents {
   "draw:result": (payload: DrawResult) => void;
   "spin:result": (payload: SpinResult) => void;
   "leaderboard:update": (payload: LeaderboardTop) => void;
+  "win:status": (payload: Win) => void;
 }
 
 // ---------------------------------------------------------------- event names
@@ -508,6 +567,7 @@ export const SERVER_EVENTS = {
   result: "draw:result",
   spinResult: "spin:result",
   leaderboardUpdate: "leaderboard:update",
+  winStatus: "win:status",
 } as const satisfies Record<string, keyof ServerToClientEvents>;
 
 /** Names of the client → server events. */
@@ -526,6 +586,8 @@ export const CLIENT_EVENTS = {
   checkIn: "task:checkin",
   share: "task:share",
   tickets: "tickets:get",
+  wins: "wins:list",
+  winClaim: "win:claim",
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 // Compile-time: every event of each map has a name above (adding an event without one fails the build).

@@ -15,10 +15,15 @@
   KEYS[7] players hash            ld:{campaign:C}:players
   KEYS[8] ledger stream           ld:{campaign:C}:ledger
   KEYS[9] ticket ledger stream    ld:{campaign:C}:tickets:ledger
+  KEYS[10] wins hash              ld:{campaign:C}:wins            (winId = intentId -> win record JSON)
+  KEYS[11] issuance queue         ld:{campaign:C}:issue:pending   (zset winId by wonAt; not physical prizes)
+  KEYS[12] delay-notice due       ld:{campaign:C}:issue:due       (zset winId by wonAt + claim.issueWithinSeconds)
+  KEYS[13] funnel hash            ld:{campaign:C}:funnel          (entered, won: distinct players)
   ARGV[1] batch size n
   ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
   ARGV[3] history length
-  ARGV[4 .. 3+n] uniform random integers in [0, 1000000), one per intent (crypto.randomInt)
+  ARGV[4] prefix of the per-player win lists  ld:{campaign:C}:wins:player:  (+ playerId)
+  ARGV[5 .. 4+n] uniform random integers in [0, 1000000), one per intent (crypto.randomInt)
 
   Returns {-9}                                 E_CAMPAIGN_NOT_FOUND (no config)
           {read, player1, resultJson1, player2, resultJson2, ...}
@@ -36,6 +41,10 @@ local cfg = cjson.decode(raw)
 local n = tonumber(ARGV[1])
 local historyPrefix = ARGV[2]
 local historyLength = tonumber(ARGV[3])
+local winsPrefix = ARGV[4]
+local claim = cfg.claim
+local claimMs = (claim and claim ~= cjson.null) and tonumber(claim.windowHours) * 3600000 or nil
+local issueWithinMs = (claim and claim ~= cjson.null) and tonumber(claim.issueWithinSeconds) * 1000 or 600000
 local cursor = redis.call('GET', KEYS[3]) or '0-0'
 local entries = redis.call('XRANGE', KEYS[2], '(' .. cursor, '+', 'COUNT', n)
 local limits = cfg.limits
@@ -83,7 +92,8 @@ for i, entry in ipairs(entries) do
       end
       used = redis.call('HINCRBY', KEYS[7], usedField, 1)
       today = redis.call('HINCRBY', KEYS[7], dayField, 1)
-      local tier = pickTier(cfg.tiers, tonumber(ARGV[3 + i]))
+      if used == 1 then redis.call('HINCRBY', KEYS[13], 'entered', 1) end
+      local tier = pickTier(cfg.tiers, tonumber(ARGV[4 + i]))
       result.outcome = 'lost'
       if tier then
         if wins >= winsPerCampaign then
@@ -93,10 +103,21 @@ for i, entry in ipairs(entries) do
         else
           redis.call('HINCRBY', KEYS[4], tier.tierId, -1)
           redis.call('HINCRBY', KEYS[5], tier.tierId, 1)
-          redis.call('HINCRBY', KEYS[7], winsField, 1)
+          if redis.call('HINCRBY', KEYS[7], winsField, 1) == 1 then redis.call('HINCRBY', KEYS[13], 'won', 1) end
           result.outcome = 'won'
           result.tierId = tier.tierId
           result.tierName = tier.name
+          -- The win's record: pending until issued (docs/lifecycle.md §2.9).
+          local kind = tier.prize and tier.prize.kind or 'onsite'
+          redis.call('HSET', KEYS[10], id, cjson.encode({
+            winId = id, campaignId = cfg.campaignId, playerId = player, tierId = tier.tierId, tierName = tier.name,
+            prizeKind = kind, value = tier.value, status = 'pending', wonAt = resolvedAt,
+            expiresAt = claimMs and (resolvedAt + claimMs) or cjson.null,
+            points = kind == 'points' and tier.prize.points or cjson.null,
+          }))
+          if kind ~= 'physical' then redis.call('ZADD', KEYS[11], resolvedAt, id) end
+          redis.call('ZADD', KEYS[12], resolvedAt + issueWithinMs, id)
+          redis.call('RPUSH', winsPrefix .. player, id)
         end
       end
     end

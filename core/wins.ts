@@ -1,0 +1,229 @@
+/**
+ * Prizes after the draw (docs/lifecycle.md §2.9): win records, their issuance by kind, the claim
+ * form of physical prizes, redemption codes and the signed QR payload. Each change of a record is
+ * one Lua step (core/lua/issueWins, settleWin, redeemWin, claimWin, noticeDelays, loadCoupons).
+ */
+import { createHmac, randomInt, timingSafeEqual } from "node:crypto";
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import { AppError } from "./errors.js";
+import type { Win } from "./protocol.js";
+import { campaignKeys } from "./redis-keys.js";
+import { scriptReply } from "./script-reply.js";
+
+/** What a win record holds in Redis: the public `Win` plus the winner and the sealed claim form. */
+export const winRecordSchema = z.object({
+  winId: z.string(),
+  campaignId: z.string(),
+  playerId: z.string(),
+  tierId: z.string(),
+  tierName: z.string(),
+  prizeKind: z.enum(["onsite", "coupon", "points", "physical", "webhook"]),
+  value: z.number().nullable().optional(),
+  status: z.enum(["pending", "issued", "redeemed", "failed", "expired"]),
+  wonAt: z.number(),
+  issuedAt: z.number().optional(),
+  redeemedAt: z.number().optional(),
+  redeemedBy: z.string().optional(),
+  endedAt: z.number().optional(),
+  expiresAt: z.number().nullable().optional(),
+  coupon: z.string().optional(),
+  points: z.number().nullable().optional(),
+  externalRef: z.string().optional(),
+  shipment: z.object({ carrier: z.string(), trackingNumber: z.string() }).optional(),
+  claim: z.string().optional(),
+  claimedAt: z.number().optional(),
+  redemptionCode: z.string().optional(),
+  queuedAt: z.number().optional(),
+  delayed: z.boolean().optional(),
+  failure: z.string().optional(),
+});
+export type WinRecord = z.infer<typeof winRecordSchema>;
+
+const parseRecord = (json: unknown): WinRecord => winRecordSchema.parse(JSON.parse(String(json)));
+
+/** Crockford base32 without I, L, O, U: a code staff can read out and type. */
+const CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+export const REDEMPTION_CODE_LENGTH = 12;
+
+/** A fresh one-time redemption code: 12 characters, 60 bits from crypto.randomInt. */
+export function newRedemptionCode(): string {
+  let out = "";
+  for (let i = 0; i < REDEMPTION_CODE_LENGTH; i++) out += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
+  return out;
+}
+
+/**
+ * The QR payload of an issued prize: `ldq1.<base64url JSON {c, w, r, x}>.<base64url HMAC-SHA256>`,
+ * signed with a key derived from the token secret. Staff scanners send it as is; the server checks
+ * the signature before it looks anything up. (Hand-written rather than a JWS: docs/decisions.md.)
+ */
+export class QrSigner {
+  constructor(private readonly key: Buffer) {}
+
+  sign(campaignId: string, winId: string, code: string, expiresAt: number | null): string {
+    const body = Buffer.from(JSON.stringify({ c: campaignId, w: winId, r: code, x: expiresAt })).toString("base64url");
+    return `ldq1.${body}.${this.mac(body)}`;
+  }
+
+  /** The QR's contents when its signature is ours; E_REDEMPTION_INVALID otherwise. */
+  verify(qr: string): { campaignId: string; winId: string; code: string; expiresAt: number | null } {
+    const [version, body, mac, extra] = qr.split(".");
+    if (version !== "ldq1" || !body || !mac || extra !== undefined) throw new AppError("E_REDEMPTION_INVALID", "Not a redemption QR code of this server.");
+    const want = Buffer.from(this.mac(body));
+    const got = Buffer.from(mac);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) throw new AppError("E_REDEMPTION_INVALID", "The QR code's signature is not valid: it was altered or forged.");
+    const parsed = z.object({ c: z.string(), w: z.string(), r: z.string(), x: z.number().nullable() }).safeParse(JSON.parse(Buffer.from(body, "base64url").toString("utf8")));
+    if (!parsed.success) throw new AppError("E_REDEMPTION_INVALID", "The QR code's contents are not valid.");
+    return { campaignId: parsed.data.c, winId: parsed.data.w, code: parsed.data.r, expiresAt: parsed.data.x };
+  }
+
+  private mac(body: string): string {
+    return createHmac("sha256", this.key).update(`ldq1.${body}`).digest("base64url");
+  }
+}
+
+export type IssueStatus = "issued" | "skipped" | "no-code" | "collision" | "expired";
+
+export class WinStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly qr: QrSigner,
+  ) {}
+
+  get qrSigner(): QrSigner {
+    return this.qr;
+  }
+
+  /** The public view of a record at `now` (a prize past its deadline reads as expired). */
+  view(rec: WinRecord, now: number): Win {
+    const lapsed = (rec.status === "pending" || rec.status === "issued") && rec.expiresAt != null && now >= rec.expiresAt;
+    const code = rec.redemptionCode ?? null;
+    return {
+      winId: rec.winId,
+      campaignId: rec.campaignId,
+      tierId: rec.tierId,
+      tierName: rec.tierName,
+      prizeKind: rec.prizeKind,
+      value: rec.value ?? null,
+      status: lapsed ? "expired" : rec.status,
+      wonAt: rec.wonAt,
+      issuedAt: rec.issuedAt ?? null,
+      redeemedAt: rec.redeemedAt ?? null,
+      expiresAt: rec.expiresAt ?? null,
+      coupon: rec.coupon ?? null,
+      points: rec.prizeKind === "points" ? (rec.points ?? null) : null,
+      shipment: rec.shipment ?? null,
+      claimed: rec.claim !== undefined,
+      redemptionCode: code,
+      qr: code === null || rec.status !== "issued" ? null : this.qr.sign(rec.campaignId, rec.winId, code, rec.expiresAt ?? null),
+      delayed: rec.delayed === true,
+      failure: rec.failure ?? (lapsed ? "claim deadline passed" : null),
+    };
+  }
+
+  async get(campaignId: string, winId: string): Promise<WinRecord | null> {
+    const raw = await this.redis.hget(campaignKeys(campaignId).wins, winId);
+    return raw === null ? null : parseRecord(raw);
+  }
+
+  /** A player's wins, oldest first (at most `limit`, the latest ones). */
+  async ofPlayer(campaignId: string, playerId: string, limit = 200): Promise<WinRecord[]> {
+    const k = campaignKeys(campaignId);
+    const ids = await this.redis.lrange(`${k.winsPlayerPrefix}${playerId}`, -limit, -1);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(k.wins, ...ids);
+    return raws.flatMap((r) => (r === null ? [] : [parseRecord(r)]));
+  }
+
+  /** Every win of a campaign, in pages (HSCAN order). */
+  async *all(campaignId: string): AsyncGenerator<WinRecord[]> {
+    const key = campaignKeys(campaignId).wins;
+    let cursor = "0";
+    do {
+      const [next, flat] = await this.redis.hscan(key, cursor, "COUNT", 500);
+      cursor = next;
+      const page: WinRecord[] = [];
+      for (let i = 1; i < flat.length; i += 2) page.push(parseRecord(flat[i]));
+      if (page.length > 0) yield page;
+    } while (cursor !== "0");
+  }
+
+  /** Wins waiting for the issuer, oldest first. */
+  async pending(campaignId: string, count: number, offset = 0): Promise<WinRecord[]> {
+    const k = campaignKeys(campaignId);
+    const ids = await this.redis.zrange(k.issuePending, offset, offset + count - 1);
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(k.wins, ...ids);
+    return raws.flatMap((r) => (r === null ? [] : [parseRecord(r)]));
+  }
+
+  /** Issues onsite, coupon and points wins; one result per win id, and codes left per coupon tier touched. */
+  async issue(campaignId: string, winIds: readonly string[]): Promise<{ results: { winId: string; status: IssueStatus; record: WinRecord | null }[]; couponsLeft: Record<string, number> }> {
+    const k = campaignKeys(campaignId);
+    const args = winIds.flatMap((id) => [id, newRedemptionCode()]);
+    const raw = z.array(z.union([z.string(), z.number()])).parse(
+      await this.redis.ld1_issueWins(k.wins, k.issuePending, k.issueDue, k.redemptionCodes, k.players, k.funnel, k.ledger, `${k.leaderboardPrefix}points`, k.leaderboardVersions, k.couponPoolPrefix, ...args),
+    );
+    const results = winIds.map((winId, i) => {
+      const status = String(raw[2 * i]) as IssueStatus;
+      const json = raw[2 * i + 1];
+      return { winId, status, record: json === "" || json === undefined ? null : parseRecord(json) };
+    });
+    const couponsLeft: Record<string, number> = {};
+    for (let i = 2 * winIds.length; i + 1 < raw.length; i += 2) couponsLeft[String(raw[i])] = Number(raw[i + 1]);
+    return { results, couponsLeft };
+  }
+
+  /**
+   * Settles one pending win (webhook answered or gave up, shipped, queued). `changed` false: it was
+   * not pending any more (already settled: a retry of a delivery that had worked).
+   */
+  async settle(campaignId: string, action: "issued" | "failed" | "shipped" | "queued", winId: string, detail = "", attempts = 0): Promise<{ changed: boolean; record: WinRecord }> {
+    const k = campaignKeys(campaignId);
+    for (let tries = 0; tries < 5; tries++) {
+      const { code, rest } = scriptReply(await this.redis.ld1_settleWin(k.wins, k.issuePending, k.issueDue, k.redemptionCodes, k.players, k.funnel, k.ledger, k.issueDead, action, winId, newRedemptionCode(), detail, attempts));
+      if (code === 2) continue; // redemption code collision: another one
+      return { changed: code === 0, record: parseRecord(rest[0]) };
+    }
+    throw new Error("five redemption code collisions in a row");
+  }
+
+  async claim(campaignId: string, winId: string, playerId: string, sealedForm: string): Promise<WinRecord> {
+    const { rest } = scriptReply(await this.redis.ld1_claimWin(campaignKeys(campaignId).wins, winId, playerId, sealedForm));
+    return parseRecord(rest[0]);
+  }
+
+  /** Redeems by code; `winId` when the QR named one. Exactly one of parallel attempts succeeds. */
+  async redeem(campaignId: string, code: string, winId: string, staffId: string): Promise<WinRecord> {
+    const k = campaignKeys(campaignId);
+    const { rest } = scriptReply(await this.redis.ld1_redeemWin(k.wins, k.redemptionCodes, k.players, k.funnel, k.ledger, code, winId, staffId));
+    return parseRecord(rest[0]);
+  }
+
+  /** Pending wins past their issue-within time, each marked delayed once. */
+  async noticeDelays(campaignId: string, count = 500): Promise<WinRecord[]> {
+    const k = campaignKeys(campaignId);
+    const raw = z.array(z.string()).parse(await this.redis.ld1_noticeDelays(k.wins, k.issueDue, count));
+    return raw.map(parseRecord);
+  }
+
+  async loadCoupons(campaignId: string, tierId: string, codes: readonly string[]): Promise<{ added: number; duplicates: number; inPool: number }> {
+    const k = campaignKeys(campaignId);
+    try {
+      const { rest } = scriptReply(await this.redis.ld1_loadCoupons(k.config, k.couponsSeen, `${k.couponPoolPrefix}${tierId}`, tierId, ...codes));
+      const [added, duplicates, inPool] = rest.map(Number) as [number, number, number];
+      return { added, duplicates, inPool };
+    } catch (err) {
+      if (err instanceof AppError && err.code === "E_WIN_STATE") throw new AppError("E_WIN_STATE", `Tier ${tierId} is not a coupon tier (its prize kind is not "coupon").`);
+      throw err;
+    }
+  }
+
+  /** Codes left in each coupon tier's pool. */
+  async couponsLeft(campaignId: string, tierIds: readonly string[]): Promise<Record<string, number>> {
+    const k = campaignKeys(campaignId);
+    const counts = await Promise.all(tierIds.map((t) => this.redis.llen(`${k.couponPoolPrefix}${t}`)));
+    return Object.fromEntries(tierIds.map((t, i) => [t, counts[i]!]));
+  }
+}

@@ -1,0 +1,21 @@
+import { AppError } from "../../core/errors.js";
+import { winClaimSchema, winsSchema } from "../../core/schemas.js";
+import { claimAad } from "../prize-views.js";
+import type { HandlerGroup } from "./types.js";
+
+/** A player's prizes: their wins with status (`wins:list`, pushes `win:status`) and the claim form of physical prizes. */
+export const prizeHandlers: HandlerGroup = (ctx, socket, bind) => {
+  bind("wins:list", winsSchema, async ({ campaignId }) => {
+    const now = ctx.clock.now();
+    return (await ctx.wins.ofPlayer(campaignId, socket.data.playerId)).map((r) => ctx.wins.view(r, now));
+  });
+
+  bind("win:claim", winClaimSchema, async ({ campaignId, winId, name, phone, address }) => {
+    if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only the winner claims a prize.");
+    // Sealed before it reaches Redis, bound to this win (a sealed form cannot be moved to another).
+    const sealed = ctx.vault.seal(JSON.stringify({ name, phone, address }), claimAad(campaignId, winId));
+    const rec = await ctx.wins.claim(campaignId, winId, socket.data.playerId, sealed);
+    ctx.log.info({ campaign: campaignId, win: winId }, "claim form received");
+    return ctx.wins.view(rec, ctx.clock.now());
+  });
+};

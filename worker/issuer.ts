@@ -1,0 +1,253 @@
+/**
+ * Prize issuance in a worker (docs/lifecycle.md §2.9). A loop takes, every LIVEDRAW_ISSUE_INTERVAL_MS,
+ * each campaign's pending wins: onsite, coupon and points prizes are issued in one Lua step per batch
+ * (core/lua/issueWins); webhook prizes become BullMQ jobs of the `issuance` queue (job id = the win,
+ * so a win is queued once), delivered with an HMAC-SHA256 signature over timestamp and body, retried
+ * with exponential backoff, and dead-lettered (status `failed`) after LIVEDRAW_WEBHOOK_ATTEMPTS.
+ * Wins still pending past the campaign's `claim.issueWithinSeconds` get their delay notice. Every
+ * change is pushed to the winner as `win:status`. Several workers may run the loop at once: each
+ * step checks the record's status, so a win is issued exactly once whoever gets there first.
+ */
+import { createHmac } from "node:crypto";
+import type { Emitter } from "@socket.io/redis-emitter";
+import { Queue, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/options.js";
+import type { RedisClock } from "../core/clock.js";
+import type { Logger } from "../core/logger.js";
+import { rooms, type ServerToClientEvents } from "../core/protocol.js";
+import { BULL_PREFIX, ISSUANCE_QUEUE } from "../core/redis-keys.js";
+import type { SpinStore } from "../core/spin-store.js";
+import type { WinRecord, WinStore } from "../core/wins.js";
+
+export interface WebhookJob {
+  campaignId: string;
+  winId: string;
+  url: string;
+}
+
+/** `t=<ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the X-Livedraw-Signature header (docs/http-api.md §12). */
+export function webhookSignature(secret: string, timestamp: number, body: string): string {
+  return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
+}
+
+/** Delay before retry number `attemptsMade` (1 = after the first failure): base × 2^(n−1), at most `max`, ±20 %. */
+export function cappedBackoff(attemptsMade: number, base: number, max: number): number {
+  const exp = Math.min(max, base * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
+  return Math.round(exp * (0.8 + Math.random() * 0.4));
+}
+
+export interface IssuerDeps {
+  config: Config;
+  log: Logger;
+  redis: Redis;
+  emitter: Emitter<ServerToClientEvents>;
+  clock: RedisClock;
+  spins: SpinStore;
+  wins: WinStore;
+}
+
+const BATCH = 500;
+
+export class Issuer {
+  private stopping = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly queue: Queue<WebhookJob>;
+  private readonly worker: Worker<WebhookJob, string>;
+  /** Coupon tiers this worker has warned about (`<campaign>/<tier>`), until their pool is refilled. */
+  private readonly lowStockWarned = new Set<string>();
+
+  constructor(
+    private readonly deps: IssuerDeps,
+    bullConnection: Redis,
+  ) {
+    const { config, log } = deps;
+    this.queue = new Queue<WebhookJob>(ISSUANCE_QUEUE, { connection: deps.redis, prefix: BULL_PREFIX });
+    this.queue.on("error", (err) => log.warn({ err }, "issuance queue error"));
+    this.worker = new Worker<WebhookJob, string>(ISSUANCE_QUEUE, (job) => this.deliver(job), {
+      connection: bullConnection,
+      prefix: BULL_PREFIX,
+      concurrency: config.webhookConcurrency,
+      lockDuration: Math.max(config.workerLockMs, config.webhookTimeoutMs * 2),
+      stalledInterval: Math.max(500, Math.floor(config.workerLockMs / 2)),
+      maxStalledCount: 20,
+      // Exponential from LIVEDRAW_WEBHOOK_BACKOFF_MS, capped at LIVEDRAW_WEBHOOK_BACKOFF_MAX_MS, with ±20 % jitter
+      // so a partner coming back is not hit by every retry at once.
+      settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, config.webhookBackoffMs, config.webhookBackoffMaxMs) },
+    });
+    this.worker.on("error", (err) => log.error({ err }, "issuance worker error"));
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake?.();
+    await this.loop;
+    await this.worker.close();
+    await this.queue.close();
+  }
+
+  private push(rec: WinRecord): void {
+    this.deps.emitter.to(rooms.player(rec.playerId)).emit("win:status", this.deps.wins.view(rec, this.deps.clock.now()));
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.round();
+      } catch (err) {
+        this.deps.log.warn({ err }, "issuance round failed; retrying next round");
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, this.deps.config.issueIntervalMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** One pass over every campaign with spins. Public for tests and the benchmarks. */
+  async round(): Promise<number> {
+    let moved = 0;
+    for (const campaignId of await this.deps.spins.spinCampaigns()) {
+      if (this.stopping) break;
+      moved += await this.issueCampaign(campaignId);
+      for (const rec of await this.deps.wins.noticeDelays(campaignId)) {
+        this.deps.log.info({ campaign: campaignId, win: rec.winId, kind: rec.prizeKind }, "win not issued in time: delay notice sent");
+        this.push(rec);
+      }
+    }
+    return moved;
+  }
+
+  private async issueCampaign(campaignId: string): Promise<number> {
+    const { wins } = this.deps;
+    let moved = 0;
+    let offset = 0; // wins that stay pending (coupons waiting for codes) are stepped over, not re-read
+    const emptyPools = new Set<string>();
+    for (;;) {
+      const pending = await wins.pending(campaignId, BATCH, offset);
+      if (pending.length === 0) return moved;
+      const hooks = pending.filter((r) => r.prizeKind === "webhook");
+      // A coupon tier found empty in this round is not asked again until the next one.
+      const direct = pending.filter((r) => r.prizeKind !== "webhook" && !(r.prizeKind === "coupon" && emptyPools.has(r.tierId)));
+      let progress = hooks.length > 0 ? await this.queueWebhooks(campaignId, hooks) : 0;
+      if (direct.length > 0) {
+        const { results, couponsLeft } = await wins.issue(campaignId, direct.map((r) => r.winId));
+        for (const r of results) {
+          if (r.record && (r.status === "issued" || r.status === "expired")) {
+            progress++;
+            this.push(r.record);
+          }
+        }
+        const starved = results.filter((r) => r.status === "no-code").length;
+        for (const [tierId, left] of Object.entries(couponsLeft)) {
+          if (left === 0) emptyPools.add(tierId);
+          this.watchStock(campaignId, tierId, left, starved);
+        }
+      }
+      moved += progress;
+      offset += pending.length - progress;
+    }
+  }
+
+  private watchStock(campaignId: string, tierId: string, left: number, waiting: number): void {
+    const key = `${campaignId}/${tierId}`;
+    if (left <= this.deps.config.couponLowStock) {
+      if (!this.lowStockWarned.has(key)) {
+        this.lowStockWarned.add(key);
+        this.deps.log.warn({ campaign: campaignId, tier: tierId, couponsLeft: left, winsWaiting: waiting }, "coupon pool low: load more codes (POST /v1/campaigns/:campaignId/coupons)");
+      }
+    } else {
+      this.lowStockWarned.delete(key);
+    }
+  }
+
+  private async queueWebhooks(campaignId: string, recs: WinRecord[]): Promise<number> {
+    const campaign = await this.deps.spins.campaign(campaignId);
+    const urls = new Map(campaign?.tiers.flatMap((t) => (t.prize.kind === "webhook" ? [[t.tierId, t.prize.url] as const] : [])) ?? []);
+    const { config } = this.deps;
+    const jobs = recs.flatMap((r) => {
+      const url = urls.get(r.tierId);
+      return url === undefined
+        ? []
+        : [{
+            name: "webhook",
+            data: { campaignId, winId: r.winId, url },
+            opts: {
+              // One job per win across workers and rounds (BullMQ ignores an add whose id exists).
+              jobId: `${campaignId}.${r.winId}`,
+              attempts: config.webhookAttempts,
+              backoff: { type: "capped" },
+              removeOnComplete: 1000,
+              removeOnFail: 1000,
+            },
+          }];
+    });
+    if (jobs.length > 0) await this.queue.addBulk(jobs);
+    // Out of the issuance queue only once its job is stored: a crash in between queues it again (same id).
+    for (const j of jobs) await this.deps.wins.settle(campaignId, "queued", j.data.winId);
+    return jobs.length;
+  }
+
+  /** One delivery attempt of a webhook prize. Throws to retry; the last attempt's failure dead-letters the win. */
+  private async deliver(job: Job<WebhookJob>): Promise<string> {
+    const { wins, config, log, clock } = this.deps;
+    const { campaignId, winId, url } = job.data;
+    const rec = await wins.get(campaignId, winId);
+    if (!rec) return "gone";
+    if (rec.status !== "pending") return `already ${rec.status}`; // a retry after an attempt that worked
+    const attempt = job.attemptsMade + 1;
+    const body = JSON.stringify({
+      type: "prize.issue", campaignId, winId, tierId: rec.tierId, tierName: rec.tierName, value: rec.value ?? null,
+      playerId: rec.playerId, wonAt: rec.wonAt, attempt,
+    });
+    const timestamp = clock.now();
+    let failure: string;
+    try {
+      const res = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          "x-livedraw-signature": webhookSignature(config.webhookSecret, timestamp, body),
+          "x-livedraw-win-id": winId,
+          "idempotency-key": `${campaignId}:${winId}`,
+        },
+        body,
+        signal: AbortSignal.timeout(config.webhookTimeoutMs),
+      });
+      const text = await res.text().catch(() => "");
+      if (res.ok) {
+        let reference = "";
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (parsed && typeof parsed === "object" && typeof (parsed as { reference?: unknown }).reference === "string") reference = String((parsed as { reference: string }).reference).slice(0, 200);
+        } catch {
+          // a body that is not JSON is fine: no reference
+        }
+        const { changed, record } = await wins.settle(campaignId, "issued", winId, reference);
+        if (changed) this.push(record);
+        return "issued";
+      }
+      failure = `HTTP ${res.status}`;
+    } catch (err) {
+      failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+    }
+    if (attempt >= config.webhookAttempts) {
+      const { changed, record } = await wins.settle(campaignId, "failed", winId, `webhook failed ${attempt} times; last: ${failure}`, attempt);
+      if (changed) {
+        log.error({ campaign: campaignId, win: winId, attempts: attempt, failure }, "webhook issuance dead-lettered");
+        this.push(record);
+      }
+      return "failed";
+    }
+    log.warn({ campaign: campaignId, win: winId, attempt, failure }, "webhook issuance attempt failed; retrying with backoff");
+    throw new Error(`webhook ${failure}`);
+  }
+}
