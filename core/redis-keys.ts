@@ -78,7 +78,9 @@ export const campaignKeys = (campaignId: string) => {
     couponPoolPrefix: `${tag}:coupons:`,
     /** Set: every coupon code ever loaded into the campaign (a code is loaded, hence issued, once). */
     couponsSeen: `${tag}:coupons-seen`,
-    /** Hash: the funnel's distinct players per stage (`viewed`, `entered`, `won`, `issued`, `redeemed`). */
+    /** Hash: nodeId → `<sockets in the campaign room>|<ms>`, refreshed by each node every 2 s (expires after 10 s). */
+    online: `${tag}:online`,
+    /** Hash: the funnel's distinct players per stage (`viewed`, `entered`, `won`, `issued`, `redeemed`), and wins by status (`wins:<status>`). */
     funnel: `${tag}:funnel`,
     /** Hash: `<endpoint>:<Idempotency-Key>` → the first reply, for host requests that change stock, tickets or points. */
     requests: `${tag}:requests`,

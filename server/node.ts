@@ -41,6 +41,7 @@ import { deliverPersonalResults, nodeBroadcaster } from "./personal-results.js";
 import { BeaconService } from "../core/beacon.js";
 import { LiveDraws } from "../core/live-draw.js";
 import { startTicker } from "./ticker.js";
+import { startOnlineCounter } from "./online.js";
 import { selectEngine } from "./transport.js";
 
 export interface SocketNode {
@@ -170,6 +171,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   }
   const stopTicker = startTicker(ctx);
   const stopPusher = startLeaderboardPusher(ctx);
+  const stopOnline = startOnlineCounter(ctx);
   // GET /metrics on its own port (LIVEDRAW_METRICS_PORT), before "listening" so that line means both are up.
   const metricsListener = config.metricsPort >= 0 ? await startMetricsListener(config, metrics.registry, (err) => log.error({ err }, "metrics listener error")) : null;
   if (metricsListener) log.info({ port: metricsListener.port, host: config.metricsHost, token: config.metricsToken !== "" }, "metrics listening");
@@ -182,6 +184,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
       log.info({ inflight: ctx.inflight }, "draining");
       stopTicker();
       stopPusher();
+      stopOnline();
       ctx.shedder.stop();
       clearInterval(clockTimer);
       const listening = stopListening();

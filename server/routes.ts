@@ -17,6 +17,7 @@
  *   GET  /v1/campaigns/:campaignId/stats        host: stock accounting and spin counts
  *   GET  /v1/campaigns/:campaignId/audit        public: the hash-chained audit log
  *   GET  /v1/campaigns/:campaignId/join         public: the URL players join by (the big screen's QR code)
+ *   /v1/campaigns/:campaignId/analytics, …/export                           operators (routes-analytics.ts)
  *   /v1/campaigns/:campaignId/coupons, …/wins, …/shipments, …/redemptions   prizes (routes-prizes.ts)
  *   /v1/campaigns/:campaignId/blocklist, …/flagged-sources, …/flagged-entries   host: abuse control (routes-blocklist.ts)
  *   POST /dev/token                             dev only: issue a token (LIVEDRAW_DEV_TOKENS)
@@ -41,6 +42,7 @@ import { publicReads } from "./public-reads.js";
 import { drawRoutes } from "./routes-draws.js";
 import { blocklistRoutes } from "./routes-blocklist.js";
 import { prizeRoutes } from "./routes-prizes.js";
+import { analyticsRoutes } from "./routes-analytics.js";
 import { privacyRoutes } from "./routes-privacy.js";
 import { loginRoutes } from "./routes-login.js";
 import { rooms } from "../core/protocol.js";
@@ -161,6 +163,8 @@ export function createRoutes(ctx: NodeContext): HttpHandler {
       await recordHostAction(ctx, campaignId, who, "update-campaign");
       return json(200, await ctx.spins.rules(campaignId, ctx.clock.now()));
     }
+    const analytics = await analyticsRoutes(ctx, req, parts); // analytics, export: routes-analytics.ts
+    if (analytics) return analytics;
     const prizes = await prizeRoutes(ctx, req, parts); // coupons, wins, shipments, redemptions: routes-prizes.ts
     if (prizes) return prizes;
     const abuse = await blocklistRoutes(ctx, req, parts); // blocklist, flagged sources and entries: routes-blocklist.ts

@@ -24,7 +24,7 @@ const DRAW_MS = 7 * DAY;
 const AUDIT_GROUP = new Set(["audit", "audit-index", "draws", "retention"]);
 
 /** Keys that expire on their own within seconds and keep their short TTL: source counts, spin rate limits, the resolver lease. */
-const selfExpiring = (rest: string) => rest.startsWith("src:") || rest.startsWith("rl:") || rest === "spins:resolver";
+const selfExpiring = (rest: string) => rest.startsWith("src:") || rest.startsWith("rl:") || rest === "spins:resolver" || rest === "online";
 
 describe("campaign retention", () => {
   const h = new Harness();

@@ -22,12 +22,14 @@ if rec.status == 'expired' then return {-25} end
 if rec.status ~= 'issued' then return {-23} end
 local now = nowMs()
 if winExpired(rec, now) then
+  countWin(KEYS[4], 'issued', 'expired')
   rec.status = 'expired'
   rec.endedAt = now
   saveWin(KEYS[1], rec)
   redis.call('XADD', KEYS[5], '*', 'type', 'expired', 'win', winId, 'player', rec.playerId, 'tier', rec.tierId, 'reason', 'claim deadline passed')
   return {-25}
 end
+countWin(KEYS[4], 'issued', 'redeemed')
 rec.status = 'redeemed'
 rec.redeemedAt = now
 rec.redeemedBy = ARGV[3]

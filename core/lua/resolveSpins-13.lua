@@ -18,7 +18,7 @@
   KEYS[10] wins hash              ld:{campaign:C}:wins            (winId = intentId -> win record JSON)
   KEYS[11] issuance queue         ld:{campaign:C}:issue:pending   (zset winId by wonAt; not physical prizes)
   KEYS[12] delay-notice due       ld:{campaign:C}:issue:due       (zset winId by wonAt + claim.issueWithinSeconds)
-  KEYS[13] funnel hash            ld:{campaign:C}:funnel          (entered, won: distinct players)
+  KEYS[13] funnel hash            ld:{campaign:C}:funnel          (entered, won: distinct players; wins:<status> counts)
   ARGV[1] batch size n
   ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
   ARGV[3] history length
@@ -115,6 +115,7 @@ for i, entry in ipairs(entries) do
             expiresAt = claimMs and (resolvedAt + claimMs) or cjson.null,
             points = kind == 'points' and tier.prize.points or cjson.null,
           }))
+          redis.call('HINCRBY', KEYS[13], 'wins:pending', 1)
           if kind ~= 'physical' then redis.call('ZADD', KEYS[11], resolvedAt, id) end
           redis.call('ZADD', KEYS[12], resolvedAt + issueWithinMs, id)
           redis.call('RPUSH', winsPrefix .. player, id)

@@ -3,6 +3,7 @@ import { rooms } from "../../core/protocol.js";
 import { enterSchema, subscribeSchema, timeSyncSchema } from "../../core/schemas.js";
 import { admissionFor } from "../sources.js";
 import { joinBounded } from "./subscriptions.js";
+import { markViewed } from "./viewed.js";
 import type { HandlerGroup } from "./types.js";
 
 /** Campaign subscription, live-draw entries and clock sync. */
@@ -12,6 +13,7 @@ export const drawHandlers: HandlerGroup = (ctx, socket, bind) => {
     joinBounded(socket, rooms.campaign(campaignId), ctx.config.maxSubscriptionsPerSocket);
     if (socket.data.role === "player" && (await ctx.campaigns.exists(campaignId))) {
       await ctx.leaderboards.setName(campaignId, socket.data.playerId, socket.data.maskedName);
+      await markViewed(ctx, socket, campaignId);
     }
     // The sequence number first: anything broadcast after it is read is either in the snapshot or
     // arrives with a higher number, so a client never takes a stale snapshot for a complete one.

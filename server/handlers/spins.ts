@@ -5,6 +5,7 @@ import { rulesSchema, spinFetchSchema, spinHistorySchema, spinSchema } from "../
 import type { NodeContext } from "../context.js";
 import { admissionFor } from "../sources.js";
 import type { HandlerGroup } from "./types.js";
+import { markViewed } from "./viewed.js";
 
 /** Instant-win: published rules, spins (stored, then acknowledged), results and history. */
 export function spinHandlers(ctx: NodeContext): HandlerGroup {
@@ -12,7 +13,11 @@ export function spinHandlers(ctx: NodeContext): HandlerGroup {
   // server/intent-batcher.ts. Caps themselves are enforced in Lua when a spin is resolved.
   const admission = admissionFor(ctx);
   return (_ctx, socket, bind) => {
-    bind("campaign:rules", rulesSchema, async ({ campaignId }) => ctx.spins.rules(campaignId, ctx.clock.now()));
+    bind("campaign:rules", rulesSchema, async ({ campaignId }) => {
+      const rules = await ctx.spins.rules(campaignId, ctx.clock.now());
+      await markViewed(ctx, socket, campaignId);
+      return rules;
+    });
 
     bind("spin", spinSchema, async ({ campaignId, idempotencyKey }) => {
       if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only players spin.");

@@ -15,6 +15,12 @@ local function winExpired(rec, now)
   return rec.expiresAt ~= nil and rec.expiresAt ~= cjson.null and now >= tonumber(rec.expiresAt)
 end
 
+-- The funnel hash counts wins by status (`wins:<status>`): one moves from `from` to `to`.
+local function countWin(funnel, from, to)
+  redis.call('HINCRBY', funnel, 'wins:' .. from, -1)
+  redis.call('HINCRBY', funnel, 'wins:' .. to, 1)
+end
+
 -- Returns false when the code is taken (a collision of random codes: the caller retries with another).
 local function issueWin(k, rec, code, now, extra)
   if redis.call('HSETNX', k.codes, code, rec.winId) == 0 then return false end
@@ -25,12 +31,14 @@ local function issueWin(k, rec, code, now, extra)
   saveWin(k.wins, rec)
   redis.call('ZREM', k.pending, rec.winId)
   redis.call('ZREM', k.due, rec.winId)
+  countWin(k.funnel, 'pending', 'issued')
   if redis.call('HINCRBY', k.players, rec.playerId .. ':issued', 1) == 1 then redis.call('HINCRBY', k.funnel, 'issued', 1) end
   redis.call('XADD', k.ledger, '*', 'type', 'issued', 'win', rec.winId, 'player', rec.playerId, 'tier', rec.tierId, 'kind', rec.prizeKind)
   return true
 end
 
 local function endWin(k, rec, status, now, reason)
+  countWin(k.funnel, rec.status, status)
   rec.status = status
   rec.endedAt = now
   rec.failure = reason

@@ -9,6 +9,7 @@ import { api, setCsrfToken } from "../shared/api.js";
 import { byId, formatRemaining, h, setText, svg } from "../shared/dom.js";
 import { describeProblem } from "../shared/errors.js";
 import { followInstantWin } from "./instant-win.js";
+import { followAnalytics } from "./analytics.js";
 
 interface Session {
   hostId: string;
@@ -152,6 +153,7 @@ async function follow(id: string): Promise<void> {
   history.replaceState(null, "", `?campaign=${encodeURIComponent(id)}`);
   el.screenLink.href = `/screen/${encodeURIComponent(id)}`;
   followInstantWin(id);
+  followAnalytics(id);
   say(el.liveMsg, "");
   client?.close();
   const c = new LiveDrawClient({ url: location.origin, minReconnectDelayMs: 300, maxReconnectDelayMs: 5000 });
