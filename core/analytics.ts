@@ -7,6 +7,7 @@
 import type { Redis } from "ioredis";
 import { campaignKeys } from "./redis-keys.js";
 import type { SpinStore } from "./spin-store.js";
+import { twoProportionZTest, type Variant } from "./variants.js";
 
 export const FUNNEL_STAGES = ["viewed", "entered", "won", "issued", "redeemed"] as const;
 export type FunnelStage = (typeof FUNNEL_STAGES)[number];
@@ -38,14 +39,25 @@ export interface CampaignAnalytics {
   /** Wins whose issuance failed for good (webhook retries ran out). */
   deadLetters: number;
   funnel: FunnelStep[];
+  /** Per A/B variant (empty without variants): its funnel, and each stage's conversion from viewed against the first variant's. */
+  variants: VariantFunnel[];
+}
+
+export interface VariantFunnel {
+  variantId: string;
+  weight: number;
+  freeSpins: number;
+  funnel: FunnelStep[];
+  /** Null for the first variant (the control). */
+  vsControl: { stage: FunnelStage; rate: number; controlRate: number; z: number; pValue: number | null }[] | null;
 }
 
 const ONLINE_FRESH_MS = 6000;
 
-export function funnelSteps(counts: Record<string, string>): FunnelStep[] {
+export function funnelSteps(counts: Record<string, string>, prefix = ""): FunnelStep[] {
   return FUNNEL_STAGES.map((stage, i) => {
-    const players = Number(counts[stage] ?? 0);
-    const prev = i === 0 ? 0 : Number(counts[FUNNEL_STAGES[i - 1]!] ?? 0);
+    const players = Number(counts[prefix + stage] ?? 0);
+    const prev = i === 0 ? 0 : Number(counts[prefix + FUNNEL_STAGES[i - 1]!] ?? 0);
     return { stage, players, fromPrevious: i === 0 || prev === 0 ? null : players / prev };
   });
 }
@@ -93,5 +105,25 @@ export async function campaignAnalytics(redis: Redis, spins: SpinStore, campaign
     issuanceBacklog: wins("pending"),
     deadLetters: dead,
     funnel: funnelSteps(funnel),
+    variants: variantFunnels(funnel, campaign?.variants ?? [], campaign?.freeSpins ?? 0),
   };
+}
+
+function variantFunnels(counts: Record<string, string>, variants: readonly Variant[], freeSpins: number): VariantFunnel[] {
+  const funnels = variants.map((v) => funnelSteps(counts, `v:${v.variantId}:`));
+  const control = funnels[0];
+  return variants.map((v, i) => ({
+    variantId: v.variantId,
+    weight: v.weight,
+    freeSpins: v.freeSpins ?? freeSpins,
+    funnel: funnels[i]!,
+    vsControl:
+      i === 0 || !control
+        ? null
+        : FUNNEL_STAGES.slice(1).map((stage) => {
+            const at = (f: FunnelStep[], st: FunnelStage) => f.find((x) => x.stage === st)!.players;
+            const t = twoProportionZTest(at(control, stage), at(control, "viewed"), at(funnels[i]!, stage), at(funnels[i]!, "viewed"));
+            return { stage, rate: t.rateB, controlRate: t.rateA, z: t.z, pValue: t.pValue };
+          }),
+  }));
 }

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { CampaignPhase, PublishedRules } from "@livedraw/protocol";
 import { AppError } from "./errors.js";
 import { idSchema } from "./schemas.js";
+import type { Variant } from "./variants.js";
 
 export const PPM = 1_000_000;
 
@@ -71,6 +72,16 @@ export const tasksSchema = z.strictObject({
   invite: z.strictObject({ tickets: taskTickets.optional() }).prefault({}),
 });
 
+/** An A/B variant: players are assigned by hashed id (core/variants.ts), in proportion to `weight`. */
+export const variantSchema = z.strictObject({
+  variantId: idSchema,
+  weight: z.number().int().min(1).max(100),
+  /** Free spins in this variant instead of the campaign's. */
+  freeSpins: z.number().int().nonnegative().max(1_000_000).optional(),
+  /** A presentation key the app understands (a wheel skin, a prize layout), passed through. */
+  presentation: z.string().trim().min(1).max(40).optional(),
+});
+
 /** What a winner must do to receive a prize, published with the rules. */
 export const claimSchema = z.strictObject({
   /** Hours after the win within which the winner must claim (fill the form, come to the desk); past it the prize expires. */
@@ -103,12 +114,19 @@ export const campaignInputSchema = z
     /** Claim conditions; required by rule `prize-terms-published`. */
     claim: claimSchema.optional(),
     tasks: tasksSchema.prefault({}),
+    /** A/B variants (2-4; the first is the control the others are compared with). @default [] */
+    variants: z.array(variantSchema).min(2).max(4).optional(),
   })
   .superRefine((c, ctx) => {
     const s = c.schedule;
     if (!(s.warmupAt <= s.liveAt && s.liveAt <= s.longTailAt && s.longTailAt <= s.closedAt && s.liveAt < s.closedAt)) {
       ctx.addIssue({ code: "custom", path: ["schedule"], message: "must satisfy warmupAt ≤ liveAt ≤ longTailAt ≤ closedAt and liveAt < closedAt" });
     }
+    const variantIds = new Set<string>();
+    c.variants?.forEach((v, i) => {
+      if (variantIds.has(v.variantId)) ctx.addIssue({ code: "custom", path: ["variants", i, "variantId"], message: `duplicate variant id ${v.variantId}` });
+      variantIds.add(v.variantId);
+    });
     const seen = new Set<string>();
     c.tiers.forEach((t, i) => {
       if (seen.has(t.tierId)) ctx.addIssue({ code: "custom", path: ["tiers", i, "tierId"], message: `duplicate tier id ${t.tierId}` });
@@ -156,6 +174,8 @@ export interface StoredCampaign {
   /** Null only when the policy does not require published claim conditions. */
   claim: StoredClaim | null;
   tasks: StoredTasks;
+  /** A/B variants; empty when the campaign has none. */
+  variants: Variant[];
 }
 
 /**
@@ -290,6 +310,7 @@ export function parseCampaign(raw: unknown, policy: CompliancePolicy): { stored:
       platform,
       claim: c.claim ?? null,
       tasks,
+      variants: (c.variants ?? []).map((v) => ({ variantId: v.variantId, weight: v.weight, freeSpins: v.freeSpins ?? null, presentation: v.presentation ?? null })),
     },
     inventory: Object.fromEntries(c.tiers.map((t) => [t.tierId, t.inventory])),
   };
@@ -332,6 +353,7 @@ export function publishRules(c: StoredCampaign, remaining: Record<string, number
     platform: c.platform,
     claim: c.claim === null ? null : { windowHours: c.claim.windowHours, conditions: c.claim.conditions },
     tasks: c.tasks,
+    variants: c.variants.map((v) => ({ variantId: v.variantId, weight: v.weight, freeSpins: v.freeSpins ?? c.freeSpins, presentation: v.presentation })),
     serverTime: now,
   };
 }

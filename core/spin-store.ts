@@ -29,6 +29,7 @@ const storedCampaignSchema = z.object({
     share: z.object({ tickets: z.number(), points: z.number(), perDay: z.number() }),
     invite: z.object({ tickets: z.number() }),
   }),
+  variants: z.array(z.object({ variantId: z.string(), weight: z.number(), freeSpins: z.number().nullable(), presentation: z.string().nullable() })),
 }) satisfies z.ZodType<StoredCampaign>;
 
 export const spinResultSchema = z.object({

@@ -10,6 +10,7 @@ import { z } from "zod";
 import type { CheckInResult, ShareResult, TicketBalance, TicketReason } from "./protocol.js";
 import { campaignKeys } from "./redis-keys.js";
 import { scriptReply } from "./script-reply.js";
+import { variantOf, type Variant } from "./variants.js";
 
 /** One entry of the ticket ledger. */
 export interface TicketLedgerEntry {
@@ -62,7 +63,9 @@ export class TicketLedger {
   }
 
   /** The player's balance and task state, for the campaign day of `now` (server time). */
-  async balance(campaignId: string, playerId: string, campaign: { freeSpins: number; dayOffsetMinutes: number }, now: number): Promise<TicketBalance> {
+  async balance(campaignId: string, playerId: string, campaign: { freeSpins: number; dayOffsetMinutes: number; variants: Variant[] }, now: number): Promise<TicketBalance> {
+    const variant = variantOf(campaignId, playerId, campaign.variants);
+    const freeSpins = variant?.freeSpins ?? campaign.freeSpins;
     const day = Math.floor((now + campaign.dayOffsetMinutes * 60_000) / DAY_MS);
     const [tickets, used, last, streak, shares] = await this.redis.hmget(
       campaignKeys(campaignId).players,
@@ -72,11 +75,13 @@ export class TicketLedger {
     return {
       campaignId,
       balance: Number(tickets ?? 0),
-      freeSpinsLeft: Math.max(0, campaign.freeSpins - Number(used ?? 0)),
+      freeSpinsLeft: Math.max(0, freeSpins - Number(used ?? 0)),
       // A streak is broken once a whole day passes without a check-in.
       streak: lastDay !== null && lastDay >= day - 1 ? Number(streak ?? 0) : 0,
       checkedInToday: lastDay === day,
       sharesToday: Number(shares ?? 0),
+      variant: variant?.variantId ?? null,
+      presentation: variant?.presentation ?? null,
     };
   }
 

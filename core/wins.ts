@@ -35,6 +35,7 @@ export const winRecordSchema = z.object({
   claimedAt: z.number().optional(),
   redemptionCode: z.string().optional(),
   queuedAt: z.number().optional(),
+  variant: z.string().nullable().optional(),
   delayed: z.boolean().optional(),
   failure: z.string().optional(),
 });

@@ -16,6 +16,7 @@ import type { CampaignAnalytics } from "../core/analytics.js";
 import { hashPassword } from "../server/host-accounts.js";
 import { LEDGER_COLUMNS, WINNER_COLUMNS } from "../server/csv-export.js";
 import { findChromium } from "./chromium.js";
+import { twoProportionZTest, variantOf } from "../core/variants.js";
 import { liveCampaign } from "./fixtures.js";
 import { Harness, collect, http, pseudonym, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
@@ -131,6 +132,51 @@ describe("campaign analytics and exports", () => {
     expect(Object.keys(ledger.rows[0]!)).toEqual(LEDGER_COLUMNS);
     expect(ledger.rows.map((r) => [r.player, r.reason, r.delta, r.balance, r.player_name])).toEqual([[pseudonym("viewer-7"), "checkin", "1", "1", "王**"]]);
     expect((await csv(`${node.url}/v1/campaigns/${campaignId}/export?what=everything`, hostToken)).status).toBe(400);
+  });
+
+  it("A/B variants: assigned by hashed player id, free spins per variant, a funnel and z-test per variant", async () => {
+    const ab = uniqueId("ab");
+    expect((await http(`${node.url}/v1/campaigns`, {
+      token: hostToken,
+      body: liveCampaign(ab, {
+        tiers: [{ tierId: "gold", name: "Gold", probability: 0.5, inventory: 10_000, value: 5 }],
+        limits: { spinsPerDay: 10, spinsPerCampaign: 10, winsPerCampaign: 10 },
+        freeSpins: 1,
+        variants: [{ variantId: "one-spin", weight: 1 }, { variantId: "three-spins", weight: 1, freeSpins: 3, presentation: "big-wheel" }],
+      }),
+    })).status).toBe(201);
+    const rules = (await http<{ variants: unknown[] }>(`${node.url}/v1/campaigns/${ab}/rules`)).body;
+    expect(rules.variants).toEqual([{ variantId: "one-spin", weight: 1, freeSpins: 1, presentation: null }, { variantId: "three-spins", weight: 1, freeSpins: 3, presentation: "big-wheel" }]);
+    const campaign = { variants: [{ variantId: "one-spin", weight: 1, freeSpins: null, presentation: null }, { variantId: "three-spins", weight: 1, freeSpins: 3, presentation: "big-wheel" }] };
+    const PLAYERS = 40;
+    const clients = await Promise.all(Array.from({ length: PLAYERS }, (_, i) => h.player(node.url, `ab-${i}`)));
+    await Promise.all(clients.map((c) => c.subscribe(ab)));
+    const results = await Promise.all(clients.map(async (c, i) => {
+      const out = [];
+      for (let s = 0; s < 3; s++) out.push(await c.spin(ab, { idempotencyKey: `ab-${i}-${s}-key` }));
+      return out;
+    }));
+    const expected = { "one-spin": { viewed: 0, won: 0 }, "three-spins": { viewed: 0, won: 0 } };
+    for (let i = 0; i < PLAYERS; i++) {
+      const v = variantOf(ab, pseudonym(`ab-${i}`), campaign.variants)!.variantId as keyof typeof expected;
+      // Each player got exactly their variant's free spins; the rest were refused for want of spins.
+      expect(results[i]!.filter((r) => r.outcome !== "rejected")).toHaveLength(v === "three-spins" ? 3 : 1);
+      expect((await clients[i]!.tickets(ab))).toMatchObject({ variant: v, presentation: v === "three-spins" ? "big-wheel" : null, freeSpinsLeft: 0 });
+      expected[v].viewed++;
+      if (results[i]!.some((r) => r.outcome === "won")) expected[v].won++;
+    }
+    expect(expected["one-spin"].viewed).toBeGreaterThan(0);
+    expect(expected["three-spins"].viewed).toBeGreaterThan(0);
+    const a = (await http<CampaignAnalytics>(`${node.url}/v1/campaigns/${ab}/analytics`, { token: hostToken })).body;
+    expect(a.variants.map((v) => [v.variantId, v.funnel.find((f) => f.stage === "viewed")!.players, v.funnel.find((f) => f.stage === "entered")!.players, v.funnel.find((f) => f.stage === "won")!.players])).toEqual([
+      ["one-spin", expected["one-spin"].viewed, expected["one-spin"].viewed, expected["one-spin"].won],
+      ["three-spins", expected["three-spins"].viewed, expected["three-spins"].viewed, expected["three-spins"].won],
+    ]);
+    expect(a.variants[0]!.vsControl).toBeNull();
+    const won = a.variants[1]!.vsControl!.find((c) => c.stage === "won")!;
+    const t = twoProportionZTest(expected["one-spin"].won, expected["one-spin"].viewed, expected["three-spins"].won, expected["three-spins"].viewed);
+    expect(won.pValue).toBe(t.pValue);
+    expect(won.rate).toBeCloseTo(expected["three-spins"].won / expected["three-spins"].viewed, 12);
   });
 
   it.skipIf(!CHROMIUM)("the console shows the live counters and the funnel", async () => {

@@ -112,7 +112,7 @@ describe("tickets and compliance: 2 nodes, 1 worker", () => {
     // Bo accepts Anna's invite: Anna earns the campaign's invite tickets.
     const annaId = (await anna.subscribe(web)).playerId;
     await bo.assist(web, annaId);
-    expect(await anna.tickets(web)).toEqual({ campaignId: web, balance: 9, freeSpinsLeft: 1000, streak: 1, checkedInToday: true, sharesToday: 2 });
+    expect(await anna.tickets(web)).toEqual({ campaignId: web, balance: 9, freeSpinsLeft: 1000, streak: 1, checkedInToday: true, sharesToday: 2, variant: null, presentation: null });
     expect((await ledger(web)).filter((e) => e.player === annaId).map((e) => [e.reason, e.delta, e.balance])).toEqual([
       ["checkin", 1, 1], ["checkin", 1, 2], ["share", 2, 4], ["share", 2, 6], ["invite", 3, 9],
     ]);

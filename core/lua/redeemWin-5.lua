@@ -34,6 +34,6 @@ rec.status = 'redeemed'
 rec.redeemedAt = now
 rec.redeemedBy = ARGV[3]
 saveWin(KEYS[1], rec)
-if redis.call('HINCRBY', KEYS[3], rec.playerId .. ':redeemed', 1) == 1 then redis.call('HINCRBY', KEYS[4], 'redeemed', 1) end
+if redis.call('HINCRBY', KEYS[3], rec.playerId .. ':redeemed', 1) == 1 then funnelStep(KEYS[4], rec, 'redeemed') end
 redis.call('XADD', KEYS[5], '*', 'type', 'redeemed', 'win', winId, 'player', rec.playerId, 'tier', rec.tierId, 'staff', ARGV[3])
 return {0, cjson.encode(rec)}

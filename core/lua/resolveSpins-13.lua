@@ -60,6 +60,20 @@ local spinsPerDay = tonumber(limits.spinsPerDay)
 local winsPerCampaign = tonumber(limits.winsPerCampaign)
 local liveAt, closedAt = tonumber(cfg.schedule.liveAt), tonumber(cfg.schedule.closedAt)
 
+-- A/B variants (core/variants.ts): the same hash of campaign and player everywhere.
+local variants = cfg.variants or {}
+local totalWeight = 0
+for _, v in ipairs(variants) do totalWeight = totalWeight + tonumber(v.weight) end
+local function variantOf(p)
+  if totalWeight == 0 then return nil end
+  local b = tonumber(string.sub(redis.sha1hex(cfg.campaignId .. ':' .. p), 1, 8), 16) % totalWeight
+  for _, v in ipairs(variants) do
+    if b < tonumber(v.weight) then return v end
+    b = b - tonumber(v.weight)
+  end
+  return variants[#variants]
+end
+
 local out = {0}
 for i, entry in ipairs(entries) do
   local id = entry[1]
@@ -74,6 +88,9 @@ for i, entry in ipairs(entries) do
     local used, today = tonumber(c[1] or '0'), tonumber(c[2] or '0')
     local tickets = tonumber(c[3] or '0')
     local wins = tonumber(c[4] or '0')
+    local variant = variantOf(player)
+    local freeSpins = freeSpins
+    if variant and variant.freeSpins ~= cjson.null then freeSpins = tonumber(variant.freeSpins) end
     local result = {
       campaignId = cfg.campaignId, intentId = id, idempotencyKey = key,
       outcome = 'rejected', tierId = cjson.null, tierName = cjson.null, reason = cjson.null,
@@ -92,7 +109,10 @@ for i, entry in ipairs(entries) do
       end
       used = redis.call('HINCRBY', KEYS[7], usedField, 1)
       today = redis.call('HINCRBY', KEYS[7], dayField, 1)
-      if used == 1 then redis.call('HINCRBY', KEYS[13], 'entered', 1) end
+      if used == 1 then
+        redis.call('HINCRBY', KEYS[13], 'entered', 1)
+        if variant then redis.call('HINCRBY', KEYS[13], 'v:' .. variant.variantId .. ':entered', 1) end
+      end
       local tier = pickTier(cfg.tiers, tonumber(ARGV[4 + i]))
       result.outcome = 'lost'
       if tier then
@@ -103,7 +123,10 @@ for i, entry in ipairs(entries) do
         else
           redis.call('HINCRBY', KEYS[4], tier.tierId, -1)
           redis.call('HINCRBY', KEYS[5], tier.tierId, 1)
-          if redis.call('HINCRBY', KEYS[7], winsField, 1) == 1 then redis.call('HINCRBY', KEYS[13], 'won', 1) end
+          if redis.call('HINCRBY', KEYS[7], winsField, 1) == 1 then
+            redis.call('HINCRBY', KEYS[13], 'won', 1)
+            if variant then redis.call('HINCRBY', KEYS[13], 'v:' .. variant.variantId .. ':won', 1) end
+          end
           result.outcome = 'won'
           result.tierId = tier.tierId
           result.tierName = tier.name
@@ -114,6 +137,7 @@ for i, entry in ipairs(entries) do
             prizeKind = kind, value = tier.value, status = 'pending', wonAt = resolvedAt,
             expiresAt = claimMs and (resolvedAt + claimMs) or cjson.null,
             points = kind == 'points' and tier.prize.points or cjson.null,
+            variant = variant and variant.variantId or cjson.null,
           }))
           redis.call('HINCRBY', KEYS[13], 'wins:pending', 1)
           if kind ~= 'physical' then redis.call('ZADD', KEYS[11], resolvedAt, id) end

@@ -386,6 +386,8 @@ export interface PublishedRules {
     share: { tickets: number; points: number; perDay: number };
     invite: { tickets: number };
   };
+  /** A/B variants (empty when none): each player is in one, by a hash of their id; `freeSpins` is that variant's. */
+  variants: { variantId: string; weight: number; freeSpins: number; presentation: string | null }[];
   serverTime: number;
 }
 
@@ -494,6 +496,9 @@ export interface TicketBalance {
   streak: number;
   checkedInToday: boolean;
   sharesToday: number;
+  /** The player's A/B variant (null when the campaign has none) and what the app should show for it. */
+  variant: string | null;
+  presentation: string | null;
 }
 
 export interface AssistResult {

@@ -1,4 +1,5 @@
 import { campaignKeys } from "../../core/redis-keys.js";
+import { variantOf } from "../../core/variants.js";
 import type { NodeContext } from "../context.js";
 import type { IoSocket } from "./types.js";
 
@@ -15,5 +16,7 @@ export async function markViewed(ctx: NodeContext, socket: IoSocket, campaignId:
   if (campaigns.has(campaignId) || campaigns.size >= 100) return;
   campaigns.add(campaignId);
   const k = campaignKeys(campaignId);
-  await ctx.redis.ld1_viewCampaign(k.players, k.funnel, socket.data.playerId).catch((err: unknown) => ctx.log.debug({ err }, "viewed count not recorded"));
+  const campaign = await ctx.spins.campaignCached(campaignId).catch(() => null);
+  const variant = campaign ? variantOf(campaignId, socket.data.playerId, campaign.variants) : null;
+  await ctx.redis.ld1_viewCampaign(k.players, k.funnel, socket.data.playerId, variant?.variantId ?? "").catch((err: unknown) => ctx.log.debug({ err }, "viewed count not recorded"));
 }

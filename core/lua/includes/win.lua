@@ -15,6 +15,12 @@ local function winExpired(rec, now)
   return rec.expiresAt ~= nil and rec.expiresAt ~= cjson.null and now >= tonumber(rec.expiresAt)
 end
 
+-- The funnel hash counts distinct players per stage, overall and per A/B variant (`v:<id>:<stage>`).
+local function funnelStep(funnel, rec, stage)
+  redis.call('HINCRBY', funnel, stage, 1)
+  if rec.variant and rec.variant ~= cjson.null then redis.call('HINCRBY', funnel, 'v:' .. rec.variant .. ':' .. stage, 1) end
+end
+
 -- The funnel hash counts wins by status (`wins:<status>`): one moves from `from` to `to`.
 local function countWin(funnel, from, to)
   redis.call('HINCRBY', funnel, 'wins:' .. from, -1)
@@ -32,7 +38,7 @@ local function issueWin(k, rec, code, now, extra)
   redis.call('ZREM', k.pending, rec.winId)
   redis.call('ZREM', k.due, rec.winId)
   countWin(k.funnel, 'pending', 'issued')
-  if redis.call('HINCRBY', k.players, rec.playerId .. ':issued', 1) == 1 then redis.call('HINCRBY', k.funnel, 'issued', 1) end
+  if redis.call('HINCRBY', k.players, rec.playerId .. ':issued', 1) == 1 then funnelStep(k.funnel, rec, 'issued') end
   redis.call('XADD', k.ledger, '*', 'type', 'issued', 'win', rec.winId, 'player', rec.playerId, 'tier', rec.tierId, 'kind', rec.prizeKind)
   return true
 end

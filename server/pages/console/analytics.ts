@@ -18,6 +18,11 @@ interface Analytics {
   wins: { pending: number; issued: number; redeemed: number; failed: number; expired: number };
   issuanceBacklog: number;
   funnel: { stage: string; players: number; fromPrevious: number | null }[];
+  variants: {
+    variantId: string;
+    funnel: { stage: string; players: number }[];
+    vsControl: { stage: string; rate: number; pValue: number | null }[] | null;
+  }[];
 }
 
 const STAGE_NAMES: Record<string, string> = { viewed: "Viewed", entered: "Spun", won: "Won", issued: "Issued", redeemed: "Redeemed" };
@@ -34,7 +39,11 @@ const el = {
   winners: byId<HTMLAnchorElement>("x-winners"),
   tickets: byId<HTMLAnchorElement>("x-tickets"),
   msg: byId("numbers-msg"),
+  variants: byId<HTMLTableElement>("variants"),
+  variantRows: byId("variant-rows"),
 };
+
+const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : "–");
 
 let campaignId = "";
 let timer: ReturnType<typeof setInterval> | null = null;
@@ -74,6 +83,14 @@ async function refresh(): Promise<void> {
           h("span", { class: "bar-track" }, fill),
           h("span", { class: "n" }, `${fmt(f.players)}${f.fromPrevious === null ? "" : ` · ${Math.round(f.fromPrevious * 100)}%`}`),
         );
+      }),
+    );
+    el.variants.hidden = a.variants.length === 0;
+    el.variantRows.replaceChildren(
+      ...a.variants.map((v) => {
+        const n = (stage: string) => v.funnel.find((f) => f.stage === stage)?.players ?? 0;
+        const p = v.vsControl?.find((c) => c.stage === "won")?.pValue;
+        return h("tr", {}, h("td", {}, v.variantId), h("td", {}, fmt(n("viewed"))), h("td", {}, pct(n("entered"), n("viewed"))), h("td", {}, pct(n("won"), n("viewed"))), h("td", {}, v.vsControl === null ? "control" : p == null ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3)));
       }),
     );
     // A campaign of live draws only (or one not created yet) has no instant-win numbers.
