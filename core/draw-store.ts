@@ -244,7 +244,7 @@ export class DrawStore {
   /** Starts the retention clock of a finished draw's keys. */
   async expire(campaignId: string, drawId: string, retentionSeconds: number): Promise<void> {
     const k = drawKeys(campaignId, drawId);
-    await Promise.all([k.state, k.entrants, k.intents].map((key) => this.redis.expire(key, retentionSeconds)));
+    await Promise.all([k.state, k.entrants, k.intents, k.claims].map((key) => this.redis.expire(key, retentionSeconds)));
   }
 
   /** All entrants of a draw: playerId → intentId. */

@@ -23,11 +23,13 @@ export interface DrawKeys {
   entrants: string;
   /** Stream: one entry per accepted enter intent (the durable log). */
   intents: string;
+  /** Hash: the draw's claim window (`_window` → ms) and each claimed winning entry (intentId → claimed at, ms). */
+  claims: string;
 }
 
 export function drawKeys(campaignId: string, drawId: string): DrawKeys {
   const base = `${campaignTag(campaignId)}:draw:${checkId("draw", drawId)}`;
-  return { state: `${base}:state`, entrants: `${base}:entrants`, intents: `${base}:intents` };
+  return { state: `${base}:state`, entrants: `${base}:entrants`, intents: `${base}:intents`, claims: `${base}:claims` };
 }
 
 export const campaignKeys = (campaignId: string) => {

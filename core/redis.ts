@@ -34,6 +34,7 @@ declare module "ioredis" {
     ld1_noticeDelays(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_loadCoupons(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_viewCampaign(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_claimDrawPrize(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_checkIn(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_share(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;

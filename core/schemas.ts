@@ -16,6 +16,7 @@ import type {
   SpinPayload,
   SubscribePayload,
   TaskPayload,
+  DrawClaimPayload,
   WinClaimPayload,
   WinsPayload,
   TeamJoinPayload,
@@ -43,6 +44,7 @@ export const assistSchema = z.strictObject({ campaignId: idSchema, inviterId: id
 export const teamJoinSchema = z.strictObject({ campaignId: idSchema, teamId: idSchema });
 export const taskSchema = z.strictObject({ campaignId: idSchema });
 export const winsSchema = z.strictObject({ campaignId: idSchema });
+export const drawClaimSchema = z.strictObject({ campaignId: idSchema, drawId: idSchema });
 const winIdSchema = z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a win id (a stream entry id)");
 export const winClaimSchema = z.strictObject({
   campaignId: idSchema,
@@ -99,6 +101,8 @@ export const startDrawSchema = z
     autoReveal: z.boolean().default(true),
     /** A drand round of the configured chain, named now, whose randomness is mixed in at close. */
     beaconRound: z.number().int().positive().optional(),
+    /** Seconds each winner has, from their tier's reveal, to claim (`draw:claim`); only then may a host redraw them. */
+    claimWindowSeconds: z.number().int().min(1).max(30 * 86400).optional(),
   })
   .superRefine((b, ctx) => {
     if ((b.winners === undefined) === (b.tiers === undefined)) ctx.addIssue({ code: "custom", path: ["winners"], message: "give either winners (one tier) or tiers" });
@@ -180,3 +184,4 @@ assertType<Equals<z.infer<typeof teamJoinSchema>, TeamJoinPayload>>();
 assertType<Equals<z.infer<typeof taskSchema>, TaskPayload>>();
 assertType<Equals<z.infer<typeof winsSchema>, WinsPayload>>();
 assertType<Equals<z.infer<typeof winClaimSchema>, WinClaimPayload>>();
+assertType<Equals<z.infer<typeof drawClaimSchema>, DrawClaimPayload>>();

@@ -24,6 +24,7 @@ export const SCRIPT_ERRORS: Readonly<Record<number, ErrorCode>> = Object.freeze(
   [-25]: "E_REDEMPTION_EXPIRED",
   [-26]: "E_WIN_NOT_FOUND",
   [-27]: "E_WIN_STATE",
+  [-28]: "E_CLAIM_WINDOW_CLOSED",
 });
 
 /** Non-error status codes some scripts return. */

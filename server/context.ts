@@ -9,6 +9,7 @@ import type { BeaconService } from "../core/beacon.js";
 import type { LeaderboardStore } from "../core/leaderboard-store.js";
 import type { LiveDraws } from "../core/live-draw.js";
 import type { TicketLedger } from "../core/ticket-ledger.js";
+import type { DrawClaims } from "../core/draw-claims.js";
 import type { WinStore } from "../core/wins.js";
 import type { DataVault } from "../core/privacy.js";
 import type { SpinStore } from "../core/spin-store.js";
@@ -39,6 +40,8 @@ export interface NodeContext {
   queue: Queue<WorkerJob>;
   spins: SpinStore;
   draws: LiveDraws;
+  /** Claim windows of live-draw prizes. */
+  drawClaims: DrawClaims;
   beacons: BeaconService;
   leaderboards: LeaderboardStore;
   /** The campaigns' ticket ledgers: tasks that earn tickets, host grants, balances. */

@@ -15,6 +15,7 @@ import { DrawStore } from "../core/draw-store.js";
 import type { WorkerJob } from "../core/jobs.js";
 import { LeaderboardStore } from "../core/leaderboard-store.js";
 import { TicketLedger } from "../core/ticket-ledger.js";
+import { DrawClaims } from "../core/draw-claims.js";
 import { QrSigner, WinStore } from "../core/wins.js";
 import { SpinStore } from "../core/spin-store.js";
 import type { Logger } from "../core/logger.js";
@@ -116,6 +117,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     spins,
     leaderboards: new LeaderboardStore(redis),
     tickets: new TicketLedger(redis),
+    drawClaims: new DrawClaims(redis),
     wins: new WinStore(redis, new QrSigner(deriveKey(config.jwtSecret, "redemption-qr"))),
     vault: privacy.vault,
     campaigns: new CampaignExistence(redis),

@@ -59,7 +59,10 @@ export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: stri
   if (method === "POST" && action === "redraw") {
     const who = await host();
     const body = parseBody(redrawSchema, req);
+    // A draw with a claim window: only a winner whose window ended unclaimed (core/draw-claims.ts).
+    await ctx.drawClaims.assertRedrawable(campaignId, drawId, body.tierId, body.replaces, ctx.clock.now());
     const winner = await ctx.draws.redraw(campaignId, drawId, body.tierId, body.replaces);
+    if (winner) await ctx.drawClaims.redrawn(campaignId, drawId, winner.intentId, ctx.clock.now());
     ctx.log.info({ host: who.hostId, campaignId, drawId, tierId: body.tierId, replaced: body.replaces }, "host redrew a prize");
     await recordHostAction(ctx, campaignId, who, "redraw", { drawId, tierId: body.tierId, replaces: body.replaces, entryId: winner?.intentId ?? null });
     return json(200, { campaignId, drawId, tierId: body.tierId, replaced: body.replaces, winner });

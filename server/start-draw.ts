@@ -42,6 +42,7 @@ export async function startDraw(ctx: NodeContext, campaignId: string, body: Star
     autoReveal: body.autoReveal,
     beacon,
   });
+  if (body.claimWindowSeconds !== undefined) await ctx.drawClaims.setWindow(campaignId, drawId, body.claimWindowSeconds * 1000);
   ctx.metrics.drawsOpened.inc();
   ctx.log.info({ campaignId, drawId, deadline: countdown.deadline, tiers: tiers.length, winners: total }, "draw opened");
   return countdown;

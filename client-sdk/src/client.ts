@@ -11,6 +11,7 @@ import {
   type CheckInResult,
   type ShareResult,
   type Win,
+  type DrawClaimResult,
   type WinClaimPayload,
   type TicketBalance,
   type CampaignSnapshot,
@@ -361,6 +362,11 @@ export class LiveDrawClient {
   /** Your prizes in this campaign with their status (pending, issued, redeemed, failed, expired); call it after a reconnect. */
   wins(campaignId: string): Promise<Win[]> {
     return this.request("wins:list", { campaignId });
+  }
+
+  /** Claims a live-draw prize you won, within the draw's claim window. Safe to resend (answers the first claim). */
+  claimDrawPrize(campaignId: string, drawId: string): Promise<DrawClaimResult> {
+    return this.request("draw:claim", { campaignId, drawId });
   }
 
   /** Submits (or corrects, until shipped) the claim form of a physical prize. Safe to resend: it replaces the form. */

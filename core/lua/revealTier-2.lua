@@ -46,6 +46,7 @@ if type(players) == 'table' then
 end
 local done = #revealed == #tiers
 local now = nowMs()
-redis.call('HSET', KEYS[1], 'revealed', cjson.encode(revealed), 'phase', done and 'done' or 'revealing')
+-- When the tier was revealed: its winners' claim window (if the draw has one) starts now.
+redis.call('HSET', KEYS[1], 'revealed', cjson.encode(revealed), 'phase', done and 'done' or 'revealing', 'revealedAt:' .. tierId, now)
 if done then redis.call('HSET', KEYS[1], 'doneAt', now) end
 return {0, tierId, done and 1 or 0}

@@ -86,6 +86,23 @@ export interface TeamJoinPayload {
   teamId: string;
 }
 
+/** `draw:claim`: a winner of a live draw claims the prize. */
+export interface DrawClaimPayload {
+  campaignId: string;
+  drawId: string;
+}
+
+export interface DrawClaimResult {
+  campaignId: string;
+  drawId: string;
+  /** The caller's winning entry. */
+  intentId: string;
+  tierId: string;
+  claimedAt: number;
+  /** When the claim window ends (null: the draw has none). */
+  deadline: number | null;
+}
+
 /** `wins:list` names the campaign. */
 export interface WinsPayload {
   campaignId: string;
@@ -539,6 +556,7 @@ export interface ClientToServerEvents {
   "task:share": (payload: TaskPayload, ack: AckCallback<ShareResult>) => void;
   "tickets:get": (payload: TaskPayload, ack: AckCallback<TicketBalance>) => void;
   "wins:list": (payload: WinsPayload, ack: AckCallback<Win[]>) => void;
+  "draw:claim": (payload: DrawClaimPayload, ack: AckCallback<DrawClaimResult>) => void;
   "win:claim": (payload: WinClaimPayload, ack: AckCallback<Win>) => void;
 }
 
@@ -592,6 +610,7 @@ export const CLIENT_EVENTS = {
   share: "task:share",
   tickets: "tickets:get",
   wins: "wins:list",
+  drawClaim: "draw:claim",
   winClaim: "win:claim",
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 

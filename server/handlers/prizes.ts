@@ -1,5 +1,5 @@
 import { AppError } from "../../core/errors.js";
-import { winClaimSchema, winsSchema } from "../../core/schemas.js";
+import { drawClaimSchema, winClaimSchema, winsSchema } from "../../core/schemas.js";
 import { claimAad } from "../prize-views.js";
 import type { HandlerGroup } from "./types.js";
 
@@ -8,6 +8,13 @@ export const prizeHandlers: HandlerGroup = (ctx, socket, bind) => {
   bind("wins:list", winsSchema, async ({ campaignId }) => {
     const now = ctx.clock.now();
     return (await ctx.wins.ofPlayer(campaignId, socket.data.playerId)).map((r) => ctx.wins.view(r, now));
+  });
+
+  bind("draw:claim", drawClaimSchema, async ({ campaignId, drawId }) => {
+    if (socket.data.role !== "player") throw new AppError("E_FORBIDDEN", "Only the winner claims a prize.");
+    const claim = await ctx.drawClaims.claim(campaignId, drawId, socket.data.playerId);
+    ctx.log.info({ campaign: campaignId, draw: drawId, entry: claim.intentId }, "live-draw prize claimed");
+    return claim;
   });
 
   bind("win:claim", winClaimSchema, async ({ campaignId, winId, name, phone, address }) => {

@@ -360,6 +360,7 @@ el.create.addEventListener("submit", async (ev) => {
     .map((t) => ({ tierId: `tier-${t.i + 1}`, name: t.name, count: t.count }));
   if (tiers.length === 0) return say(el.createMsg, "Give at least one prize tier a name.");
   const beacon = String(f.get("beaconRound") ?? "").trim();
+  const claimMinutes = String(f.get("claimMinutes") ?? "").trim();
   const body = {
     title: String(f.get("title")).trim(),
     durationMs: Math.round(Number(f.get("seconds")) * 1000),
@@ -368,6 +369,7 @@ el.create.addEventListener("submit", async (ev) => {
     excludePreviousWinners: f.get("exclude") !== null,
     autoReveal: f.get("autoReveal") !== null,
     ...(beacon ? { beaconRound: Number(beacon) } : {}),
+    ...(claimMinutes ? { claimWindowSeconds: Math.round(Number(claimMinutes) * 60) } : {}),
   };
   say(el.createMsg, "");
   try {
