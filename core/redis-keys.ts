@@ -70,6 +70,8 @@ export const campaignKeys = (campaignId: string) => {
     winsPlayerPrefix: `${tag}:wins:player:`,
     /** Sorted set: wins the issuer still has to act on (not physical prizes), by win time. */
     issuePending: `${tag}:issue:pending`,
+    /** Sorted set: wins with a claim deadline, by that deadline (the issuer expires them). */
+    winsExpiry: `${tag}:wins:expiry`,
     /** Sorted set: pending wins by the time past which the winner gets a delay notice. */
     issueDue: `${tag}:issue:due`,
     /** Stream: wins whose issuance failed for good (webhook retries ran out). */

@@ -202,6 +202,13 @@ export class WinStore {
     return parseRecord(rest[0]);
   }
 
+  /** Pending or unredeemed wins past their claim deadline become expired (each once). */
+  async expireDue(campaignId: string, count = 500): Promise<WinRecord[]> {
+    const k = campaignKeys(campaignId);
+    const raw = z.array(z.string()).parse(await this.redis.ld1_expireWins(k.wins, k.winsExpiry, k.issuePending, k.issueDue, k.funnel, k.ledger, count));
+    return raw.map(parseRecord);
+  }
+
   /** Pending wins past their issue-within time, each marked delayed once. */
   async noticeDelays(campaignId: string, count = 500): Promise<WinRecord[]> {
     const k = campaignKeys(campaignId);

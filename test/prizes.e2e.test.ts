@@ -291,5 +291,38 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
     const w = await notice;
     expect(w).toMatchObject({ winId: spun.intentId, status: "pending", delayed: true });
     expect((await player.wins(campaignId))[0]).toMatchObject({ delayed: true, status: "pending" });
+
+    // Its claim deadline passes (moved into the past, as if the 24 hours had run out): the issuer
+    // expires it, tells the winner, and the counts move from pending to expired.
+    const k = campaignKeys(campaignId);
+    const expiredPush = new Promise<Win>((resolve) => player.on("win:status", (x) => x.status === "expired" && resolve(x)));
+    const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
+    await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
+    await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    expect(await expiredPush).toMatchObject({ winId: w.winId, status: "expired", failure: expect.stringMatching(/^claim deadline passed/) });
+    expect(await redis.hmget(k.funnel, "wins:pending", "wins:expired")).toEqual(["0", "1"]);
+    expect(await redis.zcard(k.issuePending)).toBe(0);
+  });
+
+  it("an issued prize not redeemed by its claim deadline expires, and the winner is told", async () => {
+    const campaignId = uniqueId("lapse");
+    expect((await create(liveCampaign(campaignId, {
+      tiers: [{ tierId: "gift", name: "Gift", probability: 1, inventory: 5, value: 5 }],
+      limits: { spinsPerDay: 1, spinsPerCampaign: 1, winsPerCampaign: 1 },
+      freeSpins: 1,
+    }))).status).toBe(201);
+    const player = await h.player(nodes[1]!.url, "lapse-winner");
+    const issued = new Promise<Win>((resolve) => player.on("win:status", (x) => x.status === "issued" && resolve(x)));
+    await player.spin(campaignId, { idempotencyKey: "lapse-spin-1" });
+    const w = await issued;
+    const k = campaignKeys(campaignId);
+    const expired = new Promise<Win>((resolve) => player.on("win:status", (x) => x.status === "expired" && resolve(x)));
+    const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
+    await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
+    await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    expect(await expired).toMatchObject({ winId: w.winId, status: "expired", failure: "claim deadline passed", qr: null });
+    expect(await redis.hmget(k.funnel, "wins:issued", "wins:expired")).toEqual(["0", "1"]);
+    const staff = await tokens.sign({ sub: "desk-3", role: "staff" }, 600);
+    expect((await http<ErrorBody>(`${nodes[0]!.url}/v1/campaigns/${campaignId}/redemptions`, { token: staff, body: { code: w.redemptionCode } })).body.error.code).toBe("E_REDEMPTION_EXPIRED");
   });
 });

@@ -118,6 +118,10 @@ export class Issuer {
     for (const campaignId of await this.deps.spins.spinCampaigns()) {
       if (this.stopping) break;
       moved += await this.issueCampaign(campaignId);
+      for (const rec of await this.deps.wins.expireDue(campaignId)) {
+        this.deps.log.info({ campaign: campaignId, win: rec.winId, kind: rec.prizeKind }, "prize expired: claim deadline passed");
+        this.push(rec);
+      }
       for (const rec of await this.deps.wins.noticeDelays(campaignId)) {
         this.deps.log.info({ campaign: campaignId, win: rec.winId, kind: rec.prizeKind }, "win not issued in time: delay notice sent");
         this.push(rec);

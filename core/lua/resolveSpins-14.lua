@@ -19,6 +19,7 @@
   KEYS[11] issuance queue         ld:{campaign:C}:issue:pending   (zset winId by wonAt; not physical prizes)
   KEYS[12] delay-notice due       ld:{campaign:C}:issue:due       (zset winId by wonAt + claim.issueWithinSeconds)
   KEYS[13] funnel hash            ld:{campaign:C}:funnel          (entered, won: distinct players; wins:<status> counts)
+  KEYS[14] claim deadlines        ld:{campaign:C}:wins:expiry     (zset winId by expiresAt)
   ARGV[1] batch size n
   ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
   ARGV[3] history length
@@ -142,6 +143,7 @@ for i, entry in ipairs(entries) do
           redis.call('HINCRBY', KEYS[13], 'wins:pending', 1)
           if kind ~= 'physical' then redis.call('ZADD', KEYS[11], resolvedAt, id) end
           redis.call('ZADD', KEYS[12], resolvedAt + issueWithinMs, id)
+          if claimMs then redis.call('ZADD', KEYS[14], resolvedAt + claimMs, id) end
           redis.call('RPUSH', winsPrefix .. player, id)
         end
       end
