@@ -6,18 +6,12 @@
  */
 import type { Redis } from "ioredis";
 import { AppError } from "./errors.js";
+import type { DrawClaimResult } from "./protocol.js";
 import { drawKeys } from "./redis-keys.js";
 import { scriptReply } from "./script-reply.js";
 
-export interface DrawClaim {
-  campaignId: string;
-  drawId: string;
-  intentId: string;
-  tierId: string;
-  claimedAt: number;
-  /** End of the claim window (null: the draw has none). */
-  deadline: number | null;
-}
+/** What a claim answers: the `draw:claim` ack (`DrawClaimResult` of the protocol). */
+export type DrawClaim = DrawClaimResult;
 
 export class DrawClaims {
   constructor(private readonly redis: Redis) {}

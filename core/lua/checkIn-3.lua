@@ -13,15 +13,12 @@
           {-9} E_CAMPAIGN_NOT_FOUND | {-12} E_CAMPAIGN_NOT_LIVE | {-21} E_ALREADY_CHECKED_IN
 ]]
 --- @include "includes/now-ms"
+--- @include "includes/task-day"
 --- @include "includes/tickets"
 
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {-9} end
-local cfg = cjson.decode(raw)
-local now = nowMs()
-if now < tonumber(cfg.schedule.warmupAt) or now >= tonumber(cfg.schedule.closedAt) then return {-12} end
+local cfg, err, day = taskDay(KEYS[1])
+if not cfg then return {err} end
 local player = ARGV[1]
-local day = math.floor((now + tonumber(cfg.dayOffsetMinutes) * 60000) / 86400000)
 local c = redis.call('HMGET', KEYS[2], player .. ':checkin', player .. ':streak')
 local last, streak = tonumber(c[1] or '-1'), tonumber(c[2] or '0')
 if last == day then return {-21} end

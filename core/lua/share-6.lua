@@ -15,17 +15,14 @@
           {-9} E_CAMPAIGN_NOT_FOUND | {-12} E_CAMPAIGN_NOT_LIVE | {-22} E_TASK_LIMIT
 ]]
 --- @include "includes/now-ms"
+--- @include "includes/task-day"
 --- @include "includes/tickets"
 
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {-9} end
-local cfg = cjson.decode(raw)
-local now = nowMs()
-if now < tonumber(cfg.schedule.warmupAt) or now >= tonumber(cfg.schedule.closedAt) then return {-12} end
+local cfg, err, day = taskDay(KEYS[1])
+if not cfg then return {err} end
 local player = ARGV[1]
 local task = cfg.tasks.share
 local perDay = tonumber(task.perDay)
-local day = math.floor((now + tonumber(cfg.dayOffsetMinutes) * 60000) / 86400000)
 local field = player .. ':share:' .. day
 if tonumber(redis.call('HGET', KEYS[2], field) or '0') >= perDay then return {-22} end
 local shares = redis.call('HINCRBY', KEYS[2], field, 1)

@@ -48,9 +48,9 @@ function tierRow(i: number, t?: { tierId: string; name: string; probability: num
     "div",
     { class: "spin-row", "data-tier": id },
     h("input", { name: "spinTierName", value: t?.name ?? "", placeholder: `Prize ${i + 1}`, "aria-label": `Prize ${i + 1} name`, maxlength: 60 }),
-    h("input", { name: "spinTierChance", type: "number", step: "0.0001", min: "0", max: "100", value: t ? +(t.probability * 100).toFixed(4) : "", "aria-label": `Prize ${i + 1} chance in percent` }),
-    h("input", { name: "spinTierStock", type: "number", min: "0", value: t?.remaining ?? "", "aria-label": `Prize ${i + 1} stock` }),
-    h("input", { name: "spinTierValue", type: "number", min: "0", step: "0.01", value: t?.value ?? "", "aria-label": `Prize ${i + 1} value in yuan` }),
+    h("input", { name: "spinTierChance", type: "number", step: "0.0001", min: "0", max: "100", value: t ? +(t.probability * 100).toFixed(4) : "", placeholder: "%", "aria-label": `Prize ${i + 1} chance in percent` }),
+    h("input", { name: "spinTierStock", type: "number", min: "0", value: t?.remaining ?? "", placeholder: "stock", "aria-label": `Prize ${i + 1} stock` }),
+    h("input", { name: "spinTierValue", type: "number", min: "0", step: "0.01", value: t?.value ?? "", placeholder: "¥", "aria-label": `Prize ${i + 1} value in yuan` }),
   );
 }
 
