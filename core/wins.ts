@@ -227,11 +227,4 @@ export class WinStore {
       throw err;
     }
   }
-
-  /** Codes left in each coupon tier's pool. */
-  async couponsLeft(campaignId: string, tierIds: readonly string[]): Promise<Record<string, number>> {
-    const k = campaignKeys(campaignId);
-    const counts = await Promise.all(tierIds.map((t) => this.redis.llen(`${k.couponPoolPrefix}${t}`)));
-    return Object.fromEntries(tierIds.map((t, i) => [t, counts[i]!]));
-  }
 }
