@@ -10,7 +10,7 @@
  *   append   the project's admitSpins script (core/lua/admitSpins-3.lua, EVALSHA; `appendBatch`
  *            intents per call, unique keys, the per-player rate limit taking its point as on the
  *            bench's servers); appends/s = growth of the stream (XLEN), not replies;
- *   resolve  the project's resolveSpins script (core/lua/resolveSpins-14.lua, EVALSHA, batches of
+ *   resolve  the project's resolveSpins script (core/lua/resolveSpins-15.lua, EVALSHA, batches of
  *            `batch` with one random number per intent, 2 calls in flight per connection) draining
  *            what `append` stored; intents/s = results stored (HLEN), cross-checked by the `read` replies.
  *
@@ -235,7 +235,7 @@ export async function measureCeilings(o: CeilingOptions) {
   // as the work done; a batch that reads less than `batch` means the backlog is drained.
   const backlog = await control.xlen(k.spins);
   const resolveSha = String(await control.script("LOAD", loadScripts().find((x) => x.name === "resolveSpins")!.lua));
-  const resolveCmd = command(["EVALSHA", resolveSha, "14", k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger, k.wins, k.issuePending, k.issueDue, k.funnel, k.winsExpiry, String(o.batch), k.historyPrefix, String(o.historyLength), k.winsPlayerPrefix], o.batch);
+  const resolveCmd = command(["EVALSHA", resolveSha, "15", k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger, k.wins, k.issuePending, k.issueDue, k.funnel, k.winsExpiry, k.winsOrder, String(o.batch), k.historyPrefix, String(o.historyLength), k.winsPlayerPrefix], o.batch);
   const readOf = (b: Buffer, start: number) => {
     // *<n>\r\n:<read>\r\n...
     const first = b.indexOf("\r\n", start) + 2;

@@ -68,6 +68,10 @@ export const campaignKeys = (campaignId: string) => {
     wins: `${tag}:wins`,
     /** Prefix of per-player lists of win ids: `<prefix><playerId>` (built inside Lua, same hash tag). */
     winsPlayerPrefix: `${tag}:wins:player:`,
+    /** Sorted set, every score 0: the wins' time index, members the win ids zero-padded (core/wins.ts `winOrderMember`), oldest first BYLEX. */
+    winsOrder: `${tag}:wins:order`,
+    /** String: the lease of the campaign's one running export (server/export-stream.ts), its holder's id, with a TTL. */
+    exportLease: `${tag}:export:lease`,
     /** Sorted set: wins the issuer still has to act on (not physical prizes), by win time. */
     issuePending: `${tag}:issue:pending`,
     /** Sorted set: wins with a claim deadline, by that deadline (the issuer expires them). */

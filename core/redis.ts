@@ -32,6 +32,7 @@ declare module "ioredis" {
     ld1_redeemWin(k1: string, k2: string, k3: string, k4: string, k5: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_claimWin(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_expireWins(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_indexWins(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_noticeDelays(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_loadCoupons(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_viewCampaign(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;

@@ -168,7 +168,7 @@ export class SpinStore {
     const randoms = Array.from({ length: Math.min(batchSize, pending) }, random);
     const raw = await this.redis.ld1_resolveSpins(
       k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger,
-      k.wins, k.issuePending, k.issueDue, k.funnel, k.winsExpiry,
+      k.wins, k.issuePending, k.issueDue, k.funnel, k.winsExpiry, k.winsOrder,
       randoms.length, k.historyPrefix, historyLength, k.winsPlayerPrefix, ...randoms,
     );
     const { rest } = scriptReply(raw);

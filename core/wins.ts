@@ -84,6 +84,22 @@ export class QrSigner {
   }
 }
 
+/** Fields added to the time index per indexWins step (a backfill of wins older than the index). */
+const INDEX_STEP = 1000;
+
+/** A win id's member in the time index: both parts zero-padded to 20 digits (core/lua/includes/win-order.lua). */
+export function winOrderMember(winId: string): string {
+  const m = /^(\d{1,20})-(\d{1,20})$/.exec(winId);
+  if (!m) throw new Error(`not a win id: ${winId}`);
+  return `${m[1]!.padStart(20, "0")}-${m[2]!.padStart(20, "0")}`;
+}
+
+/** The win id a time-index member stands for. */
+export function winIdOfMember(member: string): string {
+  const [ms = "", seq = ""] = member.split("-");
+  return `${ms.replace(/^0+(?=\d)/, "")}-${seq.replace(/^0+(?=\d)/, "")}`;
+}
+
 export type IssueStatus = "issued" | "skipped" | "no-code" | "collision" | "expired";
 
 export class WinStore {
@@ -137,17 +153,57 @@ export class WinStore {
     return raws.flatMap((r) => (r === null ? [] : [parseRecord(r)]));
   }
 
-  /** Every win of a campaign, in pages (HSCAN order). */
-  async *all(campaignId: string): AsyncGenerator<WinRecord[]> {
-    const key = campaignKeys(campaignId).wins;
+  /**
+   * Makes sure every win is in the time index (`wins:order`): wins recorded before the index existed
+   * are added in HSCAN steps of INDEX_STEP fields, each its own Lua call (the resolver indexes every
+   * new win in the step that records it). Two O(1) reads when there is nothing to add.
+   */
+  async ensureOrder(campaignId: string): Promise<void> {
+    const k = campaignKeys(campaignId);
+    const [wins, indexed] = await Promise.all([this.redis.hlen(k.wins), this.redis.zcard(k.winsOrder)]);
+    if (indexed >= wins) return;
     let cursor = "0";
     do {
-      const [next, flat] = await this.redis.hscan(key, cursor, "COUNT", 500);
-      cursor = next;
-      const page: WinRecord[] = [];
-      for (let i = 1; i < flat.length; i += 2) page.push(parseRecord(flat[i]));
-      if (page.length > 0) yield page;
+      const [next] = z.tuple([z.union([z.string(), z.number()]), z.number()]).parse(await this.redis.ld1_indexWins(k.wins, k.winsOrder, cursor, INDEX_STEP));
+      cursor = String(next);
     } while (cursor !== "0");
+  }
+
+  /** How many wins the campaign has (the time index's size). */
+  async count(campaignId: string): Promise<number> {
+    return this.redis.zcard(campaignKeys(campaignId).winsOrder);
+  }
+
+  /**
+   * Up to `count` win ids in win-id order (oldest first), after the win id `after` (exclusive; null
+   * from the start): one ZRANGE BYLEX of the time index, O(log n + count).
+   */
+  async idsAfter(campaignId: string, after: string | null, count: number): Promise<string[]> {
+    const members = await this.redis.zrangebylex(campaignKeys(campaignId).winsOrder, after === null ? "-" : `(${winOrderMember(after)}`, "+", "LIMIT", 0, count);
+    return members.map(winIdOfMember);
+  }
+
+  /** The records of these wins, in the same order (ids with no record are left out). */
+  async records(campaignId: string, ids: readonly string[]): Promise<WinRecord[]> {
+    if (ids.length === 0) return [];
+    const raws = await this.redis.hmget(campaignKeys(campaignId).wins, ...ids);
+    return raws.flatMap((r) => (r === null ? [] : [parseRecord(r)]));
+  }
+
+  /**
+   * Every win of a campaign, oldest first, in pages of `pageSize` read from the time index (each page
+   * one ZRANGE BYLEX and one HMGET: a consumer that awaits between pages holds at most one page).
+   */
+  async *all(campaignId: string, pageSize = 500): AsyncGenerator<WinRecord[]> {
+    await this.ensureOrder(campaignId);
+    for (let after: string | null = null; ; ) {
+      const ids = await this.idsAfter(campaignId, after, pageSize);
+      if (ids.length === 0) return;
+      const page = await this.records(campaignId, ids);
+      if (page.length > 0) yield page;
+      if (ids.length < pageSize) return;
+      after = ids[ids.length - 1]!;
+    }
   }
 
   /** Wins waiting for the issuer, oldest first. */

@@ -1,7 +1,8 @@
 /**
  * Prize routes (docs/http-api.md, "Prizes and redemption"):
  *   POST /v1/campaigns/:c/coupons        host: load codes into a coupon tier's pool (never issued twice)
- *   GET  /v1/campaigns/:c/wins           host: the campaign's wins (masked; `unmasked=1` for operators, audited);
+ *   GET  /v1/campaigns/:c/wins           host: the campaign's wins, a page per request (server/wins-list.ts; masked,
+ *                                        `unmasked=1` for operators, audited);
  *                                        player: their own wins; `?winId=` for one
  *   POST /v1/campaigns/:c/shipments      host: a physical prize shipped (carrier, tracking number): issued
  *   POST /v1/campaigns/:c/redemptions    staff (or host): redeem an issued prize by its code or QR payload, once
@@ -17,6 +18,7 @@ import { assertCampaignScope, type HostIdentity } from "./host-session.js";
 import { parseBody, pathId } from "./http-body.js";
 import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
 import { operatorView } from "./prize-views.js";
+import { listWins } from "./wins-list.js";
 
 const ROUTES = new Set(["coupons", "wins", "shipments", "redemptions"]);
 const WIN_ID = /^\d{1,20}-\d{1,20}$/;
@@ -64,29 +66,13 @@ export async function prizeRoutes(ctx: NodeContext, req: HttpRequest, parts: str
       }
     }
     const who = await ctx.hostAuth.require(req, false, campaignId);
+    if (winId === null) return listWins(ctx, campaignId, who, req.query, isOperator(ctx, who));
     const unmasked = req.query.get("unmasked") === "1";
     if (unmasked && !isOperator(ctx, who)) throw new AppError("E_FORBIDDEN", "Unmasked personal data is for operators only (LIVEDRAW_OPERATOR_HOSTS).");
-    if (winId !== null) {
-      const rec = await ctx.wins.get(campaignId, winId);
-      if (!rec) throw new AppError("E_WIN_NOT_FOUND", "No such win in this campaign.");
-      if (unmasked) await recordHostAction(ctx, campaignId, who, "view-unmasked", { what: "win", winId });
-      return json(200, operatorView(ctx.wins, ctx.vault, rec, now, !unmasked), noStore);
-    }
-    const status = req.query.get("status");
-    const limit = Math.min(1000, Math.max(1, Number(req.query.get("limit") ?? 100) || 100));
-    const out = [];
-    let total = 0;
-    for await (const page of ctx.wins.all(campaignId)) {
-      for (const rec of page) {
-        const view = operatorView(ctx.wins, ctx.vault, rec, now, !unmasked);
-        if (status !== null && view.status !== status) continue;
-        total++;
-        if (out.length < limit) out.push(view);
-      }
-    }
-    out.sort((a, b) => a.wonAt - b.wonAt || (a.winId < b.winId ? -1 : 1));
-    if (unmasked) await recordHostAction(ctx, campaignId, who, "view-unmasked", { what: "wins", count: out.length });
-    return json(200, { campaignId, total, wins: out }, noStore);
+    const rec = await ctx.wins.get(campaignId, winId);
+    if (!rec) throw new AppError("E_WIN_NOT_FOUND", "No such win in this campaign.");
+    if (unmasked) await recordHostAction(ctx, campaignId, who, "view-unmasked", { what: "win", winId });
+    return json(200, operatorView(ctx.wins, ctx.vault, rec, now, !unmasked), noStore);
   }
   if (method === "POST" && parts[3] === "shipments") {
     const who = await ctx.hostAuth.require(req, true, campaignId);

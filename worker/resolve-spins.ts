@@ -1,6 +1,6 @@
 /**
  * Draining a campaign's spin stream, for the resolver loop (worker/spin-resolver.ts) and the
- * `spins.sweep` job: batches of one Lua call each (core/lua/resolveSpins-14.lua), each batch's
+ * `spins.sweep` job: batches of one Lua call each (core/lua/resolveSpins-15.lua), each batch's
  * results pushed to their players through the Redis emitter. Resolution is exactly once by
  * construction (atomic batches, a cursor, a results hash keyed by intent id); pushes (one
  * inter-node message per batch) are best effort on top: results stay fetchable (`spin:fetch`,

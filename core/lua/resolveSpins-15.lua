@@ -20,6 +20,7 @@
   KEYS[12] delay-notice due       ld:{campaign:C}:issue:due       (zset winId by wonAt + claim.issueWithinSeconds)
   KEYS[13] funnel hash            ld:{campaign:C}:funnel          (entered, won: distinct players; wins:<status> counts)
   KEYS[14] claim deadlines        ld:{campaign:C}:wins:expiry     (zset winId by expiresAt)
+  KEYS[15] wins' time index       ld:{campaign:C}:wins:order      (zset, score 0, padded winId: includes/win-order)
   ARGV[1] batch size n
   ARGV[2] history key prefix      ld:{campaign:C}:history:   (+ playerId; same hash tag)
   ARGV[3] history length
@@ -33,6 +34,7 @@
 ]]
 --- @include "includes/pick-tier"
 --- @include "includes/tickets"
+--- @include "includes/win-order"
 
 local raw = redis.call('GET', KEYS[1])
 if not raw then
@@ -145,6 +147,7 @@ for i, entry in ipairs(entries) do
           redis.call('ZADD', KEYS[12], resolvedAt + issueWithinMs, id)
           if claimMs then redis.call('ZADD', KEYS[14], resolvedAt + claimMs, id) end
           redis.call('RPUSH', winsPrefix .. player, id)
+          redis.call('ZADD', KEYS[15], 0, winOrderMember(id))
         end
       end
     end
