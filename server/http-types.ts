@@ -10,10 +10,26 @@ export interface HttpRequest {
   body: Buffer;
 }
 
+/**
+ * A body written chunk by chunk as the transport can take it (chunked transfer encoding): the
+ * transport asks for the next chunk only once the previous one was accepted by the socket (node:http
+ * `drain`, uWS `onWritable`), so a slow reader holds at most about one chunk in this node's memory.
+ * If the client goes away the iterator is returned (its `finally` runs); if it throws after the
+ * headers left, the connection is closed without the final chunk, so the client sees a cut body,
+ * never a complete-looking one.
+ */
+export interface StreamBody {
+  stream: AsyncIterable<string | Buffer>;
+}
+
 export interface HttpResponse {
   status: number;
   headers?: Record<string, string>;
-  body: string | Buffer;
+  body: string | Buffer | StreamBody;
+}
+
+export function isStreamBody(body: HttpResponse["body"]): body is StreamBody {
+  return typeof body === "object" && !Buffer.isBuffer(body);
 }
 
 export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
