@@ -49,12 +49,15 @@ const NAMES_KEPT = 20_000;
 
 type Names = Map<string, { name: string; phone: string }>;
 
+/** What an export reads with: a node's context, or the reads thread's own (server/reads-thread.ts). */
+export type ExportDeps = Pick<NodeContext, "redis" | "wins" | "vault" | "profiles" | "tickets"> & { clock: { now(): number } };
+
 /**
  * Display names of one page's players: masked from the leaderboard names, or unmasked from their
  * sealed profiles. `out` keeps the names read earlier in the same export (up to NAMES_KEPT): only
  * players not in it are read.
  */
-async function playerNames(ctx: NodeContext, campaignId: string, players: string[], masked: boolean, out: Names = new Map()): Promise<Names> {
+async function playerNames(ctx: ExportDeps, campaignId: string, players: string[], masked: boolean, out: Names = new Map()): Promise<Names> {
   const unique = [...new Set(players)].filter((p) => !out.has(p));
   if (unique.length === 0) return out;
   if (out.size + unique.length > NAMES_KEPT) out.clear();
@@ -76,7 +79,7 @@ async function playerNames(ctx: NodeContext, campaignId: string, players: string
  * next chunk, so a node holds one page per export however many wins the campaign has.
  * `onRows` is told how many rows each chunk held.
  */
-export async function* winnersCsv(ctx: NodeContext, campaignId: string, masked: boolean, onRows: (n: number) => void = () => {}): AsyncGenerator<string> {
+export async function* winnersCsv(ctx: ExportDeps, campaignId: string, masked: boolean, onRows: (n: number) => void = () => {}): AsyncGenerator<string> {
   yield csvHead(WINNER_COLUMNS);
   const names: Names = new Map();
   for await (const records of ctx.wins.all(campaignId, EXPORT_PAGE)) {
@@ -99,7 +102,7 @@ export async function* winnersCsv(ctx: NodeContext, campaignId: string, masked: 
 }
 
 /** The ticket ledger CSV in ledger order, as chunks of EXPORT_PAGE entries (as `winnersCsv`). */
-export async function* ticketLedgerCsv(ctx: NodeContext, campaignId: string, masked: boolean, onRows: (n: number) => void = () => {}): AsyncGenerator<string> {
+export async function* ticketLedgerCsv(ctx: ExportDeps, campaignId: string, masked: boolean, onRows: (n: number) => void = () => {}): AsyncGenerator<string> {
   yield csvHead(LEDGER_COLUMNS);
   const names: Names = new Map();
   for (let after = "0-0"; ; ) {

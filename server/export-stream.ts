@@ -1,7 +1,9 @@
 /**
  * `GET /v1/campaigns/:c/export?what=winners|tickets[&unmasked=1]` (docs/http-api.md §13): the CSV is
- * streamed in chunks of EXPORT_PAGE rows with back-pressure (StreamBody), so a node holds about one
- * page per export whatever the campaign's size, and its event loop turns between pages.
+ * made by the node's heavy-reads thread (server/reads-worker.ts) in chunks of EXPORT_PAGE rows and
+ * streamed with back-pressure (StreamBody): the thread makes the next chunk only when the socket has
+ * taken the last, so a node holds about one page per export whatever the campaign's size, and its
+ * event loop only relays bytes.
  *
  * At most one export per campaign runs at a time, on all nodes together: the export holds the
  * campaign's export lease (`ld:{campaign:C}:export:lease`, taken, renewed and released with the
@@ -16,10 +18,10 @@ import { AppError } from "../core/errors.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import { describeIssues } from "../core/schemas.js";
 import type { NodeContext } from "./context.js";
-import { ticketLedgerCsv, winnersCsv } from "./csv-export.js";
 import { recordHostAction } from "./host-audit.js";
 import type { HostIdentity } from "./host-session.js";
 import type { HttpResponse } from "./http-types.js";
+import { readsWorker } from "./reads-worker.js";
 
 /** How long an export's lease lives without being renewed. */
 export const EXPORT_LEASE_MS = 60_000;
@@ -69,8 +71,9 @@ export async function exportCsv(ctx: NodeContext, campaignId: string, who: HostI
     throw err;
   }
   const started = Date.now();
-  const chunks = what === "winners" ? winnersCsv(ctx, campaignId, !unmasked, (n) => (rows += n)) : ticketLedgerCsv(ctx, campaignId, !unmasked, (n) => (rows += n));
-  async function* guarded(): AsyncGenerator<string> {
+  // Made by the node's heavy-reads thread (server/reads-thread.ts), a chunk at a time as the socket takes them.
+  const chunks = readsWorker(ctx).exportChunks(campaignId, what, !unmasked, (n) => (rows = n));
+  async function* guarded(): AsyncGenerator<Buffer> {
     let renewedAt = Date.now();
     let complete = false;
     try {

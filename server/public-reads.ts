@@ -2,7 +2,7 @@
  * The expensive public reads of a socket node, computed once and then served from caches:
  *
  *   GET …/draws/:d/proof      the proof bundle: built once (cached in Redis by LiveDraws.proof, as
- *                             before), in this node's proof thread (server/proof-builder.ts), never
+ *                             before), in this node's heavy-reads thread (server/reads-worker.ts), never
  *                             on its event loop, and kept in this node's memory for the draw's current
  *                             redraw count, so a redraw anywhere (which changes the count) is never
  *                             hidden by a copy held here.
@@ -38,7 +38,7 @@ import type { NodeContext } from "./context.js";
 import type { HttpResponse } from "./http-types.js";
 import { setImmediate as nextTurn } from "node:timers/promises";
 import { Lru } from "./lru.js";
-import { ProofBuilder } from "./proof-builder.js";
+import { readsWorker, type ReadsWorker } from "./reads-worker.js";
 import { buildMerkleTree, inclusionProofJson, proofFromTree, siblingOffsets, type MerkleTree } from "./merkle-tree.js";
 
 /** Builds and cache fills running at once per node (a candidate for an option, LIVEDRAW_PUBLIC_READ_CONCURRENCY). */
@@ -73,7 +73,7 @@ const ok = (body: string | Buffer): HttpResponse => ({ status: 200, headers: { .
 
 export class PublicReads {
   private readonly gate = new ComputeGate(PUBLIC_READ_CONCURRENCY, PUBLIC_READ_RETRY_AFTER_MS);
-  private readonly builder: ProofBuilder;
+  private readonly builder: ReadsWorker;
   /** Bundles as UTF-8 bytes: a 10,000-entry bundle is ~370 kB, not re-encoded per request. */
   private readonly proofs = new Lru<{ redraws: number; body: Buffer }>(PROOF_CACHE_BYTES);
   private readonly trees = new Lru<MerkleTree>(TREE_CACHE_BYTES);
@@ -85,7 +85,7 @@ export class PublicReads {
   private readonly confirmed = new Map<string, number>();
 
   constructor(private readonly ctx: NodeContext) {
-    this.builder = new ProofBuilder(ctx);
+    this.builder = readsWorker(ctx);
   }
 
   /**
@@ -167,8 +167,8 @@ export class PublicReads {
       return ok(held.body);
     }
     const body = await this.gate.run(`proof:${key}:${state.redraws}`, async () => {
-      // Built (or read from Redis) by this node's proof thread: never on its event loop.
-      const { body: bytes, redraws } = await this.builder.build(campaignId, drawId);
+      // Built (or read from Redis) by this node's heavy-reads thread: never on its event loop.
+      const { body: bytes, redraws } = await this.builder.proof(campaignId, drawId);
       // Between a redraw's Lua and its invalidation the cache may still hold the bundle before it:
       // serve it as before, but keep only a bundle of the count this request saw.
       if (redraws === state.redraws) this.proofs.set(key, { redraws, body: bytes }, bytes.length);
