@@ -4,12 +4,13 @@
  * draw, stringify) or a 100,000-row export (parse, mask, format every record) is hundreds of
  * milliseconds to seconds of CPU; here it only costs the node's main thread the bytes it relays.
  *
- * It has its own Redis connection and the same stores as the node (built from the node's settings,
+ * It runs at the lowest CPU priority (nice 19, this thread only) and has its own Redis connection and the same stores as the node (built from the node's settings,
  * passed as workerData), and runs exactly the node's code: LiveDraws.proof (audit completion, the
  * Redis cache) and the CSV generators of server/csv-export.ts. Results cross as transferred UTF-8
  * bytes. Export chunks are produced one per request from the node, so the HTTP socket's back-pressure
  * reaches the generator.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { DrawStore } from "../core/draw-store.js";
 import { isRedisUnavailable } from "../core/errors.js";
@@ -55,6 +56,15 @@ export type ReadsReply =
   | { id: number; ok: true; kind: "proof"; bytes: ArrayBuffer; redraws: number }
   | { id: number; ok: true; kind: "chunk"; bytes: ArrayBuffer | null; rows: number }
   | { id: number; ok: false; error: ThreadError };
+
+// The lowest CPU priority for this thread only (on Linux the nice value is per thread): when the
+// node's event loop and this thread both want a core, the event loop goes first, so countdowns,
+// acks and every other request keep their latency while a proof or export is being made.
+try {
+  setPriority(0, 19);
+} catch {
+  // not permitted here: the thread runs at the node's priority
+}
 
 const data = workerData as ReadsThreadData;
 const redis = createRedis(data.redisUrl, { name: data.name, failFast: { commandTimeoutMs: data.commandTimeoutMs } });
