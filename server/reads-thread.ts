@@ -101,7 +101,7 @@ function fail(id: number, err: unknown): void {
     error: {
       name: String(e.name ?? "Error"),
       message: String(e.message ?? err),
-      unavailable: isRedisUnavailable(err),
+      unavailable: isRedisUnavailable(err) || redis.status !== "ready",
       ...(typeof e.code === "string" ? { code: e.code } : {}),
       ...(typeof e.retryAfterMs === "number" ? { retryAfterMs: e.retryAfterMs } : {}),
     },
@@ -112,7 +112,7 @@ function fail(id: number, err: unknown): void {
 let ready: Promise<void> | null = null;
 
 async function run(job: ReadsJob): Promise<void> {
-  if (redis.status !== "ready") await (ready ??= waitReady(redis, 5_000).finally(() => (ready = null)));
+  if (redis.status !== "ready") await (ready ??= waitReady(redis, 2_000).finally(() => (ready = null)));
   switch (job.kind) {
     case "proof": {
       offsetMs = job.clockOffsetMs;
