@@ -6,8 +6,9 @@
  *                             on its event loop, and kept in this node's memory for the draw's current
  *                             redraw count, so a redraw anywhere (which changes the count) is never
  *                             hidden by a copy held here.
- *   GET …/draws/:d/inclusion  the entrants' Merkle tree is built once per closed draw (in slices,
- *                             yielding to the event loop) and stored in Redis beside the bundle
+ *   GET …/draws/:d/inclusion  the entrants' Merkle tree is built once per closed draw (in the
+ *                             heavy-reads thread; from sources, here in slices yielding to the event
+ *                             loop) and stored in Redis beside the bundle
  *                             (`:merkle-index`, `:merkle-nodes`); any node then answers a proof with
  *                             one HMGET and one pipeline of O(log n) GETRANGEs, and this node keeps
  *                             the answers (and the trees it built) in memory. Entries never change
@@ -204,7 +205,19 @@ export class PublicReads {
       const { index, tickets } = stored.entry;
       const path = await this.ctx.store.merkleNodes(campaignId, drawId, siblingOffsets(stored.count, index));
       body = inclusionProofJson(entryId, state.weighted, tickets, index, stored.count, path);
-    } else body = proofFromTree(await this.gate.run(`tree:${key}`, () => this.buildTree(campaignId, drawId, state)), entryId);
+    } else {
+      // Built and stored in Redis by the heavy-reads thread, then answered like any node answers from Redis.
+      const inThread = await this.gate.run(`tree:${key}`, () => this.builder.tree(campaignId, drawId, state.weighted, state.merkleRoot));
+      if (!inThread) body = proofFromTree(await this.gate.run(`tree-here:${key}`, () => this.buildTree(campaignId, drawId, state)), entryId);
+      else {
+        const built = await this.ctx.store.merkleEntry(campaignId, drawId, entryId);
+        if (!built) throw new Error(`the Merkle tree of ${campaignId}/${drawId} was built but is not in Redis`);
+        if (!built.entry) throw noSuchEntry();
+        const { index, tickets } = built.entry;
+        const path = await this.ctx.store.merkleNodes(campaignId, drawId, siblingOffsets(built.count, index));
+        body = inclusionProofJson(entryId, state.weighted, tickets, index, built.count, path);
+      }
+    }
     if (body === null) throw noSuchEntry();
     this.inclusions.set(`${key}/${entryId}`, body, body.length);
     return ok(body);

@@ -1,6 +1,6 @@
 /**
- * The node's heavy-reads thread (server/reads-worker.ts starts it): proof bundles and CSV exports are
- * computed here, never on the node's event loop. A 50,000-entrant proof (read every entry, sort, hash,
+ * The node's heavy-reads thread (server/reads-worker.ts starts it): proof bundles, the entrants'
+ * Merkle trees of inclusion proofs and CSV exports are computed here, never on the node's event loop. A 50,000-entrant proof (read every entry, sort, hash,
  * draw, stringify) or a 100,000-row export (parse, mask, format every record) is hundreds of
  * milliseconds to seconds of CPU; here it only costs the node's main thread the bytes it relays.
  *
@@ -19,7 +19,9 @@ import { ProfileStore, deriveKey, privacyFromConfig } from "../core/privacy.js";
 import { createRedis, waitReady } from "../core/redis.js";
 import { TicketLedger } from "../core/ticket-ledger.js";
 import { QrSigner, WinStore } from "../core/wins.js";
+import { sortEntries, type Entry } from "@livedraw/fairness";
 import { ticketLedgerCsv, winnersCsv, type ExportDeps } from "./csv-export.js";
+import { buildMerkleTree } from "./merkle-tree.js";
 
 export interface ReadsThreadData {
   redisUrl: string;
@@ -40,6 +42,7 @@ export type ReadsJob =
       /** The node's clock minus this thread's Date.now() when asked (records written here use the node's time). */
       clockOffsetMs: number;
     }
+  | { kind: "tree"; id: number; campaignId: string; drawId: string; weighted: boolean; merkleRoot: string | null; ttlMs: number }
   | { kind: "export-start"; id: number; campaignId: string; what: "winners" | "tickets"; masked: boolean; clockOffsetMs: number }
   | { kind: "export-next"; id: number }
   | { kind: "export-stop"; id: number };
@@ -54,6 +57,7 @@ export interface ThreadError {
 
 export type ReadsReply =
   | { id: number; ok: true; kind: "proof"; bytes: ArrayBuffer; redraws: number }
+  | { id: number; ok: true; kind: "tree"; bytes: null; count: number }
   | { id: number; ok: true; kind: "chunk"; bytes: ArrayBuffer | null; rows: number }
   | { id: number; ok: false; error: ThreadError };
 
@@ -74,7 +78,10 @@ let offsetMs = 0;
 const clock = { now: () => Date.now() + offsetMs };
 /** Nothing is broadcast on the way to a proof (only audit records may be written). */
 const silent: Broadcaster = { toCampaign: () => {}, personal: async () => {} };
-const draws = new LiveDraws(new DrawStore(redis), silent, clock.now);
+const store = new DrawStore(redis);
+const draws = new LiveDraws(store, silent, clock.now);
+/** Entries read per XRANGE while a tree is built. */
+const ENTRY_PAGE = 2000;
 const deps: ExportDeps = {
   redis,
   wins: new WinStore(redis, new QrSigner(deriveKey(data.jwtSecret, "redemption-qr"))),
@@ -121,6 +128,24 @@ async function run(job: ReadsJob): Promise<void> {
       post({ id: job.id, ok: true, kind: "proof", bytes: bytesOf(json), redraws });
       return;
     }
+    case "tree": {
+      // A closed draw's entrants' Merkle tree, checked against the published root and stored in
+      // Redis for inclusion proofs (DrawStore.saveMerkleTree): the node answers from there.
+      const entries: Entry[] = [];
+      for (let after: string | null = null; ; ) {
+        const page = await store.entriesPage(job.campaignId, job.drawId, after, ENTRY_PAGE);
+        for (const e of page) entries.push({ id: e.intentId, tickets: e.tickets });
+        if (page.length < ENTRY_PAGE) break;
+        after = page[page.length - 1]!.intentId;
+      }
+      const tree = await buildMerkleTree(sortEntries(entries), job.weighted);
+      if (job.merkleRoot !== null && tree.root !== job.merkleRoot) {
+        throw new Error(`Merkle tree of ${job.campaignId}/${job.drawId}: root ${tree.root} is not the published ${job.merkleRoot}`);
+      }
+      await store.saveMerkleTree(job.campaignId, job.drawId, tree, job.ttlMs);
+      post({ id: job.id, ok: true, kind: "tree", bytes: null, count: tree.count });
+      return;
+    }
     case "export-start": {
       offsetMs = job.clockOffsetMs;
       const state = { chunks: null as unknown as AsyncGenerator<string>, rows: 0 };
@@ -148,7 +173,7 @@ async function run(job: ReadsJob): Promise<void> {
 
 parentPort!.on("message", (job: ReadsJob) => {
   run(job).catch((err: unknown) => {
-    if (job.kind !== "proof") exports.delete(job.id);
+    if (job.kind !== "proof" && job.kind !== "tree") exports.delete(job.id);
     if (job.kind !== "export-stop") fail(job.id, err);
   });
 });

@@ -53,6 +53,16 @@ export class ReadsWorker {
   }
 
   /**
+   * Builds a closed draw's entrants' Merkle tree in the thread and stores it in Redis
+   * (DrawStore.saveMerkleTree); false when running from sources, where the caller builds it itself.
+   */
+  async tree(campaignId: string, drawId: string, weighted: boolean, merkleRoot: string | null): Promise<boolean> {
+    if (this.inProcess) return false;
+    await this.ask({ kind: "tree", id: this.nextId++, campaignId, drawId, weighted, merkleRoot, ttlMs: this.ctx.config.drawRetentionSeconds * 1000 });
+    return true;
+  }
+
+  /**
    * A CSV export's chunks, each made by the thread only when the consumer asks for it (so the HTTP
    * socket's back-pressure holds the thread too). Returning the iterator early stops the thread's
    * generator. `onRows` is told the rows written so far after each chunk.
