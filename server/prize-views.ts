@@ -4,7 +4,7 @@
  * Unmasked only for an operator and written to the audit log (server/routes-prizes.ts).
  */
 import type { Win } from "@livedraw/protocol";
-import { maskName } from "../core/mask.js";
+import { maskCode, maskName } from "../core/mask.js";
 import type { DataVault } from "../core/privacy.js";
 import type { WinRecord, WinStore } from "../core/wins.js";
 
@@ -33,6 +33,13 @@ export function openClaim(vault: DataVault, rec: WinRecord, masked: boolean): Cl
   }
 }
 
+/**
+ * A win as hosts and staff see it. Masked (every host but an operator asking for `unmasked=1`): the
+ * coupon and redemption codes show only their last characters and the QR payload is left out, so
+ * only the winner's own token ever carries a usable code.
+ */
 export function operatorView(wins: WinStore, vault: DataVault, rec: WinRecord, now: number, masked: boolean): OperatorWin {
-  return { ...wins.view(rec, now), playerId: rec.playerId, claimForm: openClaim(vault, rec, masked), redeemedBy: rec.redeemedBy ?? null };
+  const view = wins.view(rec, now);
+  const codes = masked ? { coupon: view.coupon === null ? null : maskCode(view.coupon), redemptionCode: view.redemptionCode === null ? null : maskCode(view.redemptionCode, 4), qr: null } : {};
+  return { ...view, ...codes, playerId: rec.playerId, claimForm: openClaim(vault, rec, masked), redeemedBy: rec.redeemedBy ?? null };
 }

@@ -7,25 +7,23 @@
  * still verify. Each erasure is logged (pseudonym shortened by logId) and appended to the
  * `privacy:erasures` stream, which holds only the pseudonym, the host and the time.
  */
-import { AppError } from "../core/errors.js";
 import { logId } from "../core/mask.js";
 import { ERASURE_LOG_KEY, ERASURE_LOG_MAXLEN } from "../core/redis-keys.js";
 import { erasureSchema } from "../core/schemas.js";
-import type { NodeContext } from "./context.js";
-import { parseBody } from "./http-body.js";
-import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
+import { json } from "./http-types.js";
+import { route, type Route } from "./route-table.js";
 
-export async function privacyRoutes(ctx: NodeContext, req: HttpRequest): Promise<HttpResponse | null> {
-  if (!(req.method === "POST" && req.path === "/v1/privacy/erasure")) return null;
-  const who = await ctx.hostAuth.require(req, true);
-  if (who.campaigns !== undefined) {
-    throw new AppError("E_FORBIDDEN", "Erasure acts on a player across every campaign: it needs a host token without a campaigns claim, or a console session.");
-  }
-  const body = parseBody(erasureSchema, req);
-  const playerId = ctx.pseudonyms.player(body.playerId);
-  const erased = await ctx.profiles.erase(playerId);
-  const at = ctx.clock.now();
-  await ctx.redis.xadd(ERASURE_LOG_KEY, "MAXLEN", "~", String(ERASURE_LOG_MAXLEN), "*", "player", playerId, "host", who.hostId, "at", String(at), "profile", erased ? "1" : "0");
-  ctx.log.info({ player: logId(playerId), host: who.hostId, profile: erased }, "personal data erased");
-  return json(200, { playerId, profileErased: erased, at });
-}
+export const privacyRoutes: readonly Route[] = [
+  route({
+    method: "POST", path: "/v1/privacy/erasure", allow: ["host"], scope: "all-campaigns", body: erasureSchema, cost: "write",
+    summary: "erase a player's personal data",
+    handler: async (ctx, { caller: { who }, body }) => {
+      const playerId = ctx.pseudonyms.player(body.playerId);
+      const erased = await ctx.profiles.erase(playerId);
+      const at = ctx.clock.now();
+      await ctx.redis.xadd(ERASURE_LOG_KEY, "MAXLEN", "~", String(ERASURE_LOG_MAXLEN), "*", "player", playerId, "host", who.hostId, "at", String(at), "profile", erased ? "1" : "0");
+      ctx.log.info({ player: logId(playerId), host: who.hostId, profile: erased }, "personal data erased");
+      return json(200, { playerId, profileErased: erased, at });
+    },
+  }),
+];
