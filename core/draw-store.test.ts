@@ -102,7 +102,7 @@ describe("DrawStore (Lua on real Redis)", () => {
     let snap = await store.snapshot(c, "d1", "a");
     expect(snap).toMatchObject({ phase: "drawn", revealed: [], serverSeed: null, myResult: null, merkleRoot: "ab".repeat(32) });
 
-    expect(await store.revealTier(c, "d1", null)).toEqual({ tierId: "first", done: false });
+    expect(await store.revealTier(c, "d1", null)).toMatchObject({ tierId: "first", done: false });
     await expect(store.revealTier(c, "d1", "first")).rejects.toMatchObject({ code: "E_TIER_REVEALED" });
     await expect(store.revealTier(c, "d1", "bronze")).rejects.toMatchObject({ code: "E_TIER_NOT_FOUND" });
     snap = await store.snapshot(c, "d1", "a");
@@ -112,7 +112,7 @@ describe("DrawStore (Lua on real Redis)", () => {
     // Only revealed winners join the campaign's winners set (a later draw may exclude them).
     expect(await redis.smembers(campaignKeys(c).liveWinners)).toEqual(["a"]);
 
-    expect(await store.revealTier(c, "d1", "second")).toEqual({ tierId: "second", done: true });
+    expect(await store.revealTier(c, "d1", "second")).toMatchObject({ tierId: "second", done: true });
     await expect(store.revealTier(c, "d1", null)).rejects.toMatchObject({ code: "E_DRAW_STATE" });
     snap = await store.snapshot(c, "d1", "b");
     expect(snap?.phase).toBe("done");

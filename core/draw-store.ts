@@ -57,6 +57,10 @@ export interface DrawState {
   merkleRoot: string | null;
   winners: StoredTierWinners | null;
   revealed: string[];
+  /** Broadcast sequence number each revealed tier's `draw:reveal` carries (taken when it was revealed). */
+  revealSeqs: Record<string, number>;
+  /** Revealed tiers whose `draw:reveal` has not been emitted yet (a crash between the two). */
+  unsentReveals: string[];
   redraws: z.infer<typeof redrawsSchema>;
   beacon: unknown;
 }
@@ -201,6 +205,8 @@ export class DrawStore {
       merkleRoot: s.merkleRoot ?? null,
       winners: s.winners ? tierWinnersSchema.parse(JSON.parse(s.winners)) : null,
       revealed: z.array(z.string()).parse(JSON.parse(s.revealed ?? "[]")),
+      revealSeqs: Object.fromEntries(Object.entries(s).filter(([f]) => f.startsWith("revealSeq:")).map(([f, v]) => [f.slice("revealSeq:".length), Number(v)])),
+      unsentReveals: Object.keys(s).filter((f) => f.startsWith("revealUnsent:")).map((f) => f.slice("revealUnsent:".length)),
       redraws: redrawsSchema.parse(JSON.parse(s.redraws ?? "[]")),
       beacon: s.beacon ? (JSON.parse(s.beacon) as unknown) : null,
     };
@@ -221,10 +227,20 @@ export class DrawStore {
     );
   }
 
-  /** Reveals `tierId` (or the next tier in order when null); returns the tier and whether the draw is now done. */
-  async revealTier(campaignId: string, drawId: string, tierId: string | null): Promise<{ tierId: string; done: boolean }> {
-    const { rest } = scriptReply(await this.redis.ld1_revealTier(drawKeys(campaignId, drawId).state, campaignKeys(campaignId).liveWinners, tierId ?? ""));
-    return { tierId: String(rest[0]), done: Number(rest[1]) === 1 };
+  /**
+   * Reveals `tierId` (or the next tier in order when null), recording the broadcast sequence number
+   * its `draw:reveal` will carry and marking it unsent (core/lua/revealTier-3.lua); returns the tier,
+   * whether the draw is now done, and that number.
+   */
+  async revealTier(campaignId: string, drawId: string, tierId: string | null): Promise<{ tierId: string; done: boolean; eventSeq: number }> {
+    const c = campaignKeys(campaignId);
+    const { rest } = scriptReply(await this.redis.ld1_revealTier(drawKeys(campaignId, drawId).state, c.liveWinners, c.eventSeq, tierId ?? ""));
+    return { tierId: String(rest[0]), done: Number(rest[1]) === 1, eventSeq: Number(rest[2]) };
+  }
+
+  /** The tier's recorded `draw:reveal` has been emitted: nobody needs to re-send it. */
+  async markRevealSent(campaignId: string, drawId: string, tierId: string): Promise<void> {
+    await this.redis.hdel(drawKeys(campaignId, drawId).state, `revealUnsent:${tierId}`);
   }
 
   async redraw(campaignId: string, drawId: string, r: { tierId: string; replaces: string; index: number; winner: Winner | null; winnerPlayerId: string | null }): Promise<void> {
