@@ -96,7 +96,7 @@ describe("DrawStore (Lua on real Redis)", () => {
       { tierId: "first", winners: [{ intentId: entries[0]!.intentId, name: "a*" }] },
       { tierId: "second", winners: [{ intentId: entries[1]!.intentId, name: "b*" }, { intentId: entries[2]!.intentId, name: "c*" }] },
     ];
-    const drawn = { entrants: 3, merkleRoot: "ab".repeat(32), drawSeed: "cd".repeat(32), winners, beacon: null, winnerPlayers: { first: ["a"], second: ["b", "c"] } };
+    const drawn = { entrants: 3, merkleRoot: "ab".repeat(32), drawSeed: "cd".repeat(32), winners, beacon: null, winnerPlayers: { first: ["a"], second: ["b", "c"] }, tierCommitments: [] };
     await store.setDrawn(c, "d1", drawn);
     await expect(store.setDrawn(c, "d1", drawn)).rejects.toMatchObject({ code: "E_DRAW_STATE" }); // a second worker
     let snap = await store.snapshot(c, "d1", "a");
@@ -125,7 +125,7 @@ describe("DrawStore (Lua on real Redis)", () => {
     await expired(c, "d1", ["a", "b", "c"], { tiers: [{ tierId: "only", name: "Only", count: 1 }] });
     await store.close(c, "d1");
     const [a, b, cc] = await store.entries(c, "d1");
-    await store.setDrawn(c, "d1", { entrants: 3, merkleRoot: "00".repeat(32), drawSeed: "11".repeat(32), winners: [{ tierId: "only", winners: [{ intentId: a!.intentId, name: "a*" }] }], beacon: null, winnerPlayers: { only: ["a"] } });
+    await store.setDrawn(c, "d1", { entrants: 3, merkleRoot: "00".repeat(32), drawSeed: "11".repeat(32), winners: [{ tierId: "only", winners: [{ intentId: a!.intentId, name: "a*" }] }], beacon: null, winnerPlayers: { only: ["a"] }, tierCommitments: [] });
     await expect(store.redraw(c, "d1", { tierId: "only", replaces: a!.intentId, index: 0, winner: { intentId: b!.intentId, name: "b*" }, winnerPlayerId: "b" })).rejects.toMatchObject({ code: "E_DRAW_STATE" }); // not revealed
     await store.revealTier(c, "d1", null);
     await store.redraw(c, "d1", { tierId: "only", replaces: a!.intentId, index: 0, winner: { intentId: b!.intentId, name: "b*" }, winnerPlayerId: "b" });

@@ -31,6 +31,10 @@ const optionsSchema = z.object({
 });
 export type DrawOptions = z.infer<typeof optionsSchema>;
 
+const tierCommitmentsSchema = z.array(z.object({ tierId: z.string(), salt: z.string(), entryIds: z.array(z.string()).readonly(), winnersHash: z.string() }));
+/** Each tier's original winners with the salt and hash the public log commits to (fairness: "Tier commitments"). */
+export type StoredTierCommitments = z.infer<typeof tierCommitmentsSchema>;
+
 const redrawsSchema = z.array(z.object({ tierId: z.string(), replaces: z.string(), winner: winnerSchema.nullable() }));
 const auditRecordSchema = z.object({ seq: z.number().int(), type: z.string(), at: z.string(), data: z.unknown(), prevHash: z.string(), hash: z.string() });
 
@@ -56,6 +60,8 @@ export interface DrawState {
   serverSeed: string;
   merkleRoot: string | null;
   winners: StoredTierWinners | null;
+  /** Secret until each tier is revealed; null for draws recorded before tier commitments (recomputed then). */
+  tierCommitments: StoredTierCommitments | null;
   revealed: string[];
   /** Broadcast sequence number each revealed tier's `draw:reveal` carries (taken when it was revealed). */
   revealSeqs: Record<string, number>;
@@ -204,6 +210,7 @@ export class DrawStore {
       serverSeed: s.seed ?? "",
       merkleRoot: s.merkleRoot ?? null,
       winners: s.winners ? tierWinnersSchema.parse(JSON.parse(s.winners)) : null,
+      tierCommitments: s.tierCommitments ? tierCommitmentsSchema.parse(JSON.parse(s.tierCommitments)) : null,
       revealed: z.array(z.string()).parse(JSON.parse(s.revealed ?? "[]")),
       revealSeqs: Object.fromEntries(Object.entries(s).filter(([f]) => f.startsWith("revealSeq:")).map(([f, v]) => [f.slice("revealSeq:".length), Number(v)])),
       unsentReveals: Object.keys(s).filter((f) => f.startsWith("revealUnsent:")).map((f) => f.slice("revealUnsent:".length)),
@@ -215,14 +222,14 @@ export class DrawStore {
   async setDrawn(
     campaignId: string,
     drawId: string,
-    drawn: { entrants: number; merkleRoot: string; drawSeed: string; winners: StoredTierWinners; beacon: unknown; winnerPlayers: Record<string, string[]> },
+    drawn: { entrants: number; merkleRoot: string; drawSeed: string; winners: StoredTierWinners; beacon: unknown; winnerPlayers: Record<string, string[]>; tierCommitments: StoredTierCommitments },
   ): Promise<void> {
     const k = drawKeys(campaignId, drawId);
     scriptReply(
       await this.redis.ld1_setDrawn(
         k.state,
         drawn.entrants, drawn.merkleRoot, drawn.drawSeed, JSON.stringify(drawn.winners), drawn.beacon === null ? "" : JSON.stringify(drawn.beacon),
-        JSON.stringify(drawn.winnerPlayers),
+        JSON.stringify(drawn.winnerPlayers), JSON.stringify(drawn.tierCommitments),
       ),
     );
   }

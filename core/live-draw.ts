@@ -19,7 +19,9 @@ import {
   drawOpenedData,
   drawRedrawnData,
   drawRevealedData,
+  drawTierRevealedData,
   generateServerSeed,
+  tierCommitments,
   type ProofBundle,
   type RedrawRequest,
 } from "@livedraw/fairness";
@@ -142,6 +144,8 @@ export class LiveDraws {
         winners,
         beacon: beaconValue?.proof ?? null,
         winnerPlayers: Object.fromEntries(outcome.winners.map((t) => [t.tierId, t.entryIds.map((id) => byIntent.get(id)!.playerId)])),
+        // What the public log commits to now and publishes tier by tier (fairness.md, "Tier commitments").
+        tierCommitments: tierCommitments(state.serverSeed, drawId, outcome.winners),
       });
     } catch (err) {
       // Another closer (a retried job racing the first) recorded the same, deterministic result first.
@@ -169,7 +173,7 @@ export class LiveDraws {
     const wanted = [k(DRAW_AUDIT_TYPES.opened)];
     if (state.closedAt !== null) wanted.push(k(DRAW_AUDIT_TYPES.closed));
     if (state.winners !== null) {
-      wanted.push(k(DRAW_AUDIT_TYPES.drawn), ...state.revealed.map((t) => k("draw.tier-revealed", t)), ...state.redraws.map((_, i) => k(DRAW_AUDIT_TYPES.redrawn, i)));
+      wanted.push(k(DRAW_AUDIT_TYPES.drawn), ...state.revealed.map((t) => k(DRAW_AUDIT_TYPES.tierRevealed, t)), ...state.redraws.map((_, i) => k(DRAW_AUDIT_TYPES.redrawn, i)));
     }
     if (state.phase === "done") wanted.push(k(DRAW_AUDIT_TYPES.revealed));
     if (state.phase === "cancelled") wanted.push(k("draw.cancelled"));
@@ -185,11 +189,19 @@ export class LiveDraws {
       await log(DRAW_AUDIT_TYPES.closed, state.closedAt, drawClosedData({ drawId, entrantCount: closing.entrantCount, merkleRoot: closing.merkleRoot }), k(DRAW_AUDIT_TYPES.closed));
     }
     if (state.winners !== null) {
-      // Recomputing the draw (sort, hash, pick) is only needed to rebuild a missing drawn/redrawn record.
-      const needsDraw = missing.has(k(DRAW_AUDIT_TYPES.drawn)) || state.redraws.some((_, i) => missing.has(k(DRAW_AUDIT_TYPES.redrawn, i)));
+      const tierRevealed = (t: string) => k(DRAW_AUDIT_TYPES.tierRevealed, t);
+      // Recomputing the draw (sort, hash, pick) is only needed to rebuild a missing redrawn record,
+      // or the commitments of a draw recorded before they were stored.
+      const needsCommitments = missing.has(k(DRAW_AUDIT_TYPES.drawn)) || state.revealed.some((t) => missing.has(tierRevealed(t)));
+      const needsDraw = (needsCommitments && state.tierCommitments === null) || state.redraws.some((_, i) => missing.has(k(DRAW_AUDIT_TYPES.redrawn, i)));
       const original = needsDraw ? this.recompute(state, await entries()) : null;
-      if (original) await log(DRAW_AUDIT_TYPES.drawn, state.drawnAt ?? this.now(), drawDrawnData({ drawId, winners: original.winners }), k(DRAW_AUDIT_TYPES.drawn));
-      for (const tierId of state.revealed) await log("draw.tier-revealed", this.now(), { drawId, tierId }, k("draw.tier-revealed", tierId));
+      const commitments = state.tierCommitments ?? (original ? tierCommitments(state.serverSeed, drawId, original.winners) : []);
+      // The drawn record commits to each tier's winners by hash; it names none of them.
+      await log(DRAW_AUDIT_TYPES.drawn, state.drawnAt ?? this.now(), drawDrawnData(drawId, commitments), k(DRAW_AUDIT_TYPES.drawn));
+      for (const tierId of state.revealed) {
+        const c = commitments.find((x) => x.tierId === tierId);
+        if (c) await log(DRAW_AUDIT_TYPES.tierRevealed, this.now(), drawTierRevealedData(drawId, c), tierRevealed(tierId));
+      }
       if (original && state.redraws.length > 0) {
         const requests = state.redraws.map((r) => ({ tierId: r.tierId, replaces: r.replaces }));
         const { redraws } = applyRedraws(fromHex(original.drawSeed), original.entries, original.winners, requests);
