@@ -102,7 +102,13 @@ describe("DrawStore (Lua on real Redis)", () => {
     let snap = await store.snapshot(c, "d1", "a");
     expect(snap).toMatchObject({ phase: "drawn", revealed: [], serverSeed: null, myResult: null, merkleRoot: "ab".repeat(32) });
 
-    expect(await store.revealTier(c, "d1", null)).toMatchObject({ tierId: "first", done: false });
+    const seqBefore = await store.eventSeq(c);
+    expect(await store.revealTier(c, "d1", null)).toEqual({ tierId: "first", done: false, eventSeq: seqBefore + 1 });
+    // Recorded with its broadcast number and unsent until LiveDraws has emitted it.
+    expect(await store.eventSeq(c)).toBe(seqBefore + 1);
+    expect(await store.state(c, "d1")).toMatchObject({ revealSeqs: { first: seqBefore + 1 }, unsentReveals: ["first"] });
+    await store.markRevealSent(c, "d1", "first");
+    expect((await store.state(c, "d1"))?.unsentReveals).toEqual([]);
     await expect(store.revealTier(c, "d1", "first")).rejects.toMatchObject({ code: "E_TIER_REVEALED" });
     await expect(store.revealTier(c, "d1", "bronze")).rejects.toMatchObject({ code: "E_TIER_NOT_FOUND" });
     snap = await store.snapshot(c, "d1", "a");
