@@ -6,7 +6,7 @@ import { STRICT_WEBHOOK_POLICY, checkedLookup, webhookPolicy } from "../core/web
 import { PartnerGate, partnerOf, postWebhook, webhookFailureText } from "./webhook-delivery.js";
 
 describe("PartnerGate: per-partner concurrency and circuit breaker", () => {
-  const gate = () => new PartnerGate({ concurrency: 2, failures: 3, cooldownMs: 10_000, busyDelayMs: 100 });
+  const gate = () => new PartnerGate({ concurrency: 2, failures: 3, cooldownMs: 10_000, maxBusyDelayMs: 1000 });
 
   it("lets `concurrency` deliveries through per partner, others are told when to come back", () => {
     const g = gate();
@@ -14,10 +14,34 @@ describe("PartnerGate: per-partner concurrency and circuit breaker", () => {
     expect(g.acquire("a", 0).ok).toBe(true);
     const third = g.acquire("a", 0);
     expect(third).toMatchObject({ ok: false, reason: "busy" });
-    expect(!third.ok && third.retryAt).toBeGreaterThanOrEqual(100);
+    expect(!third.ok && third.retryAt).toBeGreaterThanOrEqual(20);
     expect(g.acquire("b", 0).ok).toBe(true); // another partner is not held up
     g.release("a", true, 1);
     expect(g.acquire("a", 1).ok).toBe(true);
+  });
+
+  it("sends a busy partner's deliveries back for about one of its delivery times (20 ms to the maximum)", () => {
+    const g = gate();
+    const retryAfter = (latency: number) => {
+      g.acquire("p", 0);
+      g.release("p", true, 0, latency); // the first sample sets the average
+      g.acquire("p", 0);
+      g.acquire("p", 0);
+      const a = g.acquire("p", 0);
+      g.release("p", true, 0, latency);
+      g.release("p", true, 0, latency);
+      return a.ok ? -1 : a.retryAt;
+    };
+    const fast = retryAfter(5);
+    expect(fast).toBeGreaterThanOrEqual(20);
+    expect(fast).toBeLessThan(40);
+    const h = new PartnerGate({ concurrency: 1, failures: 100, cooldownMs: 10_000, maxBusyDelayMs: 1000 });
+    h.acquire("hang", 0);
+    h.release("hang", false, 8000, 8000);
+    h.acquire("hang", 8000);
+    const slow = h.acquire("hang", 8000);
+    expect(!slow.ok && slow.retryAt - 8000).toBeGreaterThanOrEqual(1000);
+    expect(!slow.ok && slow.retryAt - 8000).toBeLessThan(2000);
   });
 
   it("opens after `failures` failures in a row, lets one trial through after the cool-down, closes on its success", () => {
@@ -31,7 +55,7 @@ describe("PartnerGate: per-partner concurrency and circuit breaker", () => {
     expect(g.isOpen("a", 3)).toBe(true);
     const held = g.acquire("a", 5000);
     expect(held).toMatchObject({ ok: false, reason: "open" });
-    expect(!held.ok && held.retryAt).toBeGreaterThanOrEqual(10_002);
+    expect(!held.ok && held.retryAt).toBeGreaterThanOrEqual(10_002); // when it opened (2) + the cool-down
     expect(g.acquire("b", 5000).ok).toBe(true);
     // Half-open: one trial, the rest wait for it.
     expect(g.acquire("a", 10_003).ok).toBe(true);

@@ -70,32 +70,42 @@ interface PartnerState {
   /** While > now the breaker is open; once passed, one trial delivery may go (half-open). */
   openUntil: number;
   trial: boolean;
+  /** Moving average of how long this partner's deliveries take, in ms (how long a busy partner stays busy). */
+  latencyMs: number;
 }
 
 export type GateAnswer = { ok: true } | { ok: false; reason: "busy" | "open"; retryAt: number };
 
+/** Shortest wait of a delivery sent back because its partner was busy, in ms. */
+const MIN_BUSY_DELAY_MS = 20;
+
 /**
  * Per-partner concurrency and circuit breaker (one per worker process). `acquire` before a
- * delivery, `release` after it with whether it worked. Times are passed in, for tests.
+ * delivery, `release` after it with whether it worked and how long it took. A delivery turned away
+ * because its partner is busy is told to come back after about one of that partner's deliveries
+ * (its moving average, between 20 ms and `maxBusyDelayMs`, plus jitter): a fast partner's queue
+ * drains at once, a hanging one's deliveries come back rarely. Times are passed in, for tests.
  */
 export class PartnerGate {
   private readonly partners = new Map<string, PartnerState>();
 
-  constructor(private readonly opts: { concurrency: number; failures: number; cooldownMs: number; busyDelayMs: number }) {}
+  constructor(private readonly opts: { concurrency: number; failures: number; cooldownMs: number; maxBusyDelayMs: number }) {}
 
   acquire(partner: string, now: number): GateAnswer {
     let s = this.partners.get(partner);
     if (!s) {
-      s = { active: 0, failures: 0, openUntil: 0, trial: false };
+      s = { active: 0, failures: 0, openUntil: 0, trial: false, latencyMs: 0 };
       this.partners.set(partner, s);
     }
-    if (s.openUntil > now) return { ok: false, reason: "open", retryAt: s.openUntil + this.jitter() };
+    const busyDelay = Math.min(this.opts.maxBusyDelayMs, Math.max(MIN_BUSY_DELAY_MS, Math.round(s.latencyMs)));
+    const later = () => now + busyDelay + Math.floor(Math.random() * busyDelay);
+    if (s.openUntil > now) return { ok: false, reason: "open", retryAt: s.openUntil + Math.floor(Math.random() * this.opts.maxBusyDelayMs) };
     if (s.openUntil > 0) {
       // Half-open: one trial delivery; the rest wait for its answer.
-      if (s.trial || s.active > 0) return { ok: false, reason: "open", retryAt: now + this.opts.busyDelayMs + this.jitter() };
+      if (s.trial || s.active > 0) return { ok: false, reason: "open", retryAt: later() };
       s.trial = true;
     } else if (s.active >= this.opts.concurrency) {
-      return { ok: false, reason: "busy", retryAt: now + this.opts.busyDelayMs + this.jitter() };
+      return { ok: false, reason: "busy", retryAt: later() };
     }
     s.active++;
     return { ok: true };
@@ -105,10 +115,11 @@ export class PartnerGate {
    * After a delivery `acquire` let through: closes the breaker on success, counts (and maybe opens
    * it) on failure. Returns true when this failure opened the breaker.
    */
-  release(partner: string, worked: boolean, now: number): boolean {
+  release(partner: string, worked: boolean, now: number, tookMs = 0): boolean {
     const s = this.partners.get(partner);
     if (!s) return false;
     s.active = Math.max(0, s.active - 1);
+    s.latencyMs = s.latencyMs === 0 ? tookMs : 0.8 * s.latencyMs + 0.2 * tookMs;
     const wasTrial = s.trial;
     s.trial = false;
     let opened = false;
@@ -122,17 +133,12 @@ export class PartnerGate {
         s.openUntil = now + this.opts.cooldownMs;
       }
     }
-    if (s.active === 0 && s.failures === 0) this.partners.delete(partner); // forget healthy idle partners
     return opened;
   }
 
   /** Whether a partner's breaker is open now (for logs and tests). */
   isOpen(partner: string, now: number): boolean {
     return (this.partners.get(partner)?.openUntil ?? 0) > now;
-  }
-
-  private jitter(): number {
-    return Math.floor(Math.random() * this.opts.busyDelayMs);
   }
 }
 
@@ -220,7 +226,7 @@ export class WebhookDeliveries {
       concurrency: perPartner,
       failures: config.webhookBreakerFailures,
       cooldownMs: config.webhookBreakerCooldownMs,
-      busyDelayMs: Math.min(1000, Math.max(100, Math.floor(config.webhookTimeoutMs / 4))),
+      maxBusyDelayMs: Math.min(1000, Math.max(100, Math.floor(config.webhookTimeoutMs / 4))),
     });
     this.dispatcher = new Agent({
       connect: { lookup: checkedLookup(this.policy), timeout: config.webhookTimeoutMs },
@@ -274,8 +280,9 @@ export class WebhookDeliveries {
       "x-livedraw-win-id": winId,
       "idempotency-key": `${campaignId}:${winId}`,
     };
+    const started = Date.now();
     const result = await postWebhook(this.dispatcher, this.policy, url, headers, body, config.webhookTimeoutMs); // never throws
-    if (this.gate.release(partner, result.ok, Date.now())) {
+    if (this.gate.release(partner, result.ok, Date.now(), Date.now() - started)) {
       log.warn({ partner, cooldownMs: config.webhookBreakerCooldownMs }, "webhook partner failing: circuit open, its deliveries wait");
     }
     if (result.ok) {
