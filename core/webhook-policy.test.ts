@@ -2,6 +2,7 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../config/options.js";
 import { STRICT_WEBHOOK_POLICY, addressProblem, checkedLookup, parseAllowList, resolveChecked, urlProblem, webhookPolicy, WebhookAddressError } from "./webhook-policy.js";
 
 /** Every address class the probe got accepted, and the other spellings of them. */
@@ -81,6 +82,15 @@ describe("webhook-address: the URL itself", () => {
     expect(parseAllowList("not a host!")).toMatch(/neither a host name/);
     const list = parseAllowList("A.Example., ::1, fd00::/8");
     expect(typeof list === "object" && [...list.hosts]).toEqual(["a.example"]);
+  });
+
+  it("LIVEDRAW_WEBHOOK_ALLOW_HOSTS is validated at start-up, naming the variable; empty and https-only by default", () => {
+    const secret = { LIVEDRAW_JWT_SECRET: "test-secret-0123456789-abcdefghijklmnop" };
+    expect(() => loadConfig({ ...secret, LIVEDRAW_WEBHOOK_ALLOW_HOSTS: "10.0.0.0/40" })).toThrow(/LIVEDRAW_WEBHOOK_ALLOW_HOSTS \(webhookAllowHosts\): "10.0.0.0\/40" is not a CIDR range/);
+    const config = loadConfig(secret);
+    expect(config.webhookAllowHosts).toBe("");
+    expect(config.webhookAllowHttp).toBe(false);
+    expect(webhookPolicy(config)).toMatchObject({ allowHttp: false, ranges: [] });
   });
 
   it("classifies literal addresses", () => {
