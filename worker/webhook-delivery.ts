@@ -72,6 +72,8 @@ interface PartnerState {
   trial: boolean;
   /** Moving average of how long this partner's deliveries take, in ms (how long a busy partner stays busy). */
   latencyMs: number;
+  /** When each delivery in flight started (a hanging partner's show its age before any ends). */
+  started: number[];
 }
 
 export type GateAnswer = { ok: true } | { ok: false; reason: "busy" | "open"; retryAt: number };
@@ -81,10 +83,11 @@ const MIN_BUSY_DELAY_MS = 20;
 
 /**
  * Per-partner concurrency and circuit breaker (one per worker process). `acquire` before a
- * delivery, `release` after it with whether it worked and how long it took. A delivery turned away
+ * delivery, `release` after it with whether it worked and when it started. A delivery turned away
  * because its partner is busy is told to come back after about one of that partner's deliveries
- * (its moving average, between 20 ms and `maxBusyDelayMs`, plus jitter): a fast partner's queue
- * drains at once, a hanging one's deliveries come back rarely. Times are passed in, for tests.
+ * (its moving average, or the age of its oldest delivery in flight if longer; between 20 ms and
+ * `maxBusyDelayMs`, plus jitter): a fast partner's queue drains at once, a hanging one's
+ * deliveries come back rarely. Times are passed in, for tests.
  */
 export class PartnerGate {
   private readonly partners = new Map<string, PartnerState>();
@@ -94,10 +97,11 @@ export class PartnerGate {
   acquire(partner: string, now: number): GateAnswer {
     let s = this.partners.get(partner);
     if (!s) {
-      s = { active: 0, failures: 0, openUntil: 0, trial: false, latencyMs: 0 };
+      s = { active: 0, failures: 0, openUntil: 0, trial: false, latencyMs: 0, started: [] };
       this.partners.set(partner, s);
     }
-    const busyDelay = Math.min(this.opts.maxBusyDelayMs, Math.max(MIN_BUSY_DELAY_MS, Math.round(s.latencyMs)));
+    const oldest = s.started.length === 0 ? 0 : now - Math.min(...s.started);
+    const busyDelay = Math.min(this.opts.maxBusyDelayMs, Math.max(MIN_BUSY_DELAY_MS, Math.round(Math.max(s.latencyMs, oldest))));
     const later = () => now + busyDelay + Math.floor(Math.random() * busyDelay);
     if (s.openUntil > now) return { ok: false, reason: "open", retryAt: s.openUntil + Math.floor(Math.random() * this.opts.maxBusyDelayMs) };
     if (s.openUntil > 0) {
@@ -108,6 +112,7 @@ export class PartnerGate {
       return { ok: false, reason: "busy", retryAt: later() };
     }
     s.active++;
+    s.started.push(now);
     return { ok: true };
   }
 
@@ -115,10 +120,13 @@ export class PartnerGate {
    * After a delivery `acquire` let through: closes the breaker on success, counts (and maybe opens
    * it) on failure. Returns true when this failure opened the breaker.
    */
-  release(partner: string, worked: boolean, now: number, tookMs = 0): boolean {
+  release(partner: string, worked: boolean, now: number, startedAt = now): boolean {
     const s = this.partners.get(partner);
     if (!s) return false;
     s.active = Math.max(0, s.active - 1);
+    const i = s.started.indexOf(startedAt);
+    s.started.splice(i >= 0 ? i : 0, 1);
+    const tookMs = Math.max(0, now - startedAt);
     s.latencyMs = s.latencyMs === 0 ? tookMs : 0.8 * s.latencyMs + 0.2 * tookMs;
     const wasTrial = s.trial;
     s.trial = false;
@@ -262,7 +270,8 @@ export class WebhookDeliveries {
     if (!rec) return "gone";
     if (rec.status !== "pending") return `already ${rec.status}`; // a retry after an attempt that worked
     const partner = partnerOf(url);
-    const gate = this.gate.acquire(partner, Date.now());
+    const started = Date.now();
+    const gate = this.gate.acquire(partner, started);
     if (!gate.ok) {
       // Back to the queue without using an attempt, so this slot serves another partner meanwhile.
       await job.moveToDelayed(gate.retryAt, token);
@@ -280,9 +289,8 @@ export class WebhookDeliveries {
       "x-livedraw-win-id": winId,
       "idempotency-key": `${campaignId}:${winId}`,
     };
-    const started = Date.now();
     const result = await postWebhook(this.dispatcher, this.policy, url, headers, body, config.webhookTimeoutMs); // never throws
-    if (this.gate.release(partner, result.ok, Date.now(), Date.now() - started)) {
+    if (this.gate.release(partner, result.ok, Date.now(), started)) {
       log.warn({ partner, cooldownMs: config.webhookBreakerCooldownMs }, "webhook partner failing: circuit open, its deliveries wait");
     }
     if (result.ok) {
