@@ -117,6 +117,8 @@ describe("per-player data keys (crypto-shredding)", () => {
     expect(new SealedOpener(ring, new Map()).open(player, sealed, "aad")).toEqual({ state: "erased" });
     expect(new SealedOpener(ring, new Map([[player, newPlayerKey()]])).open(player, sealed, "aad")).toEqual({ state: "erased" });
     expect(new SealedOpener(ring, new Map([[player, pk]])).open(player, sealed, "wrong")).toEqual({ state: "unreadable" });
+    // A key no ring key unwraps (a ring key left out of LIVEDRAW_DATA_KEYS) is not an erasure.
+    expect(new SealedOpener(ring, new Map([[player, "unreadable" as const]])).open(player, sealed, "aad")).toEqual({ state: "unreadable" });
     // Values sealed by the ring itself (before per-player keys) still open.
     expect(new SealedOpener(ring, new Map()).open(player, ring.seal("legacy", "aad"), "aad")).toEqual({ state: "open", text: "legacy" });
     expect(new SealedOpener(ring, new Map()).open(player, "garbage", "aad")).toEqual({ state: "unreadable" });

@@ -231,7 +231,7 @@ export type Opened = { state: "open"; text: string } | { state: "erased" } | { s
 export class SealedOpener {
   constructor(
     private readonly vault: DataVault,
-    private readonly keys: ReadonlyMap<string, PlayerKey | null>,
+    private readonly keys: ReadonlyMap<string, PlayerKey | null | "unreadable">,
   ) {}
 
   open(playerId: string, sealed: string, aad: string): Opened {
@@ -240,6 +240,8 @@ export class SealedOpener {
     try {
       if (how.kind === "ring") return { state: "open", text: this.vault.open(sealed, aad) };
       const key = this.keys.get(playerId);
+      // A key no ring key unwraps (a ring key missing from LIVEDRAW_DATA_KEYS) is not an erasure.
+      if (key === "unreadable") return { state: "unreadable" };
       // The player's key is gone (erased, expired) or is a newer one (made after an erasure): shredded.
       if (key === undefined || key === null || key.id !== how.keyId) return { state: "erased" };
       return { state: "open", text: openForPlayer(key, sealed, aad) };
@@ -300,12 +302,12 @@ export class ProfileStore {
     return this.vault.unwrap(playerId, winner);
   }
 
-  /** The player's data key or null, for opening (never creates one; a key no ring key opens counts as none). */
-  private async keyForReading(playerId: string): Promise<PlayerKey | null> {
+  /** The player's data key, null (none: erased or expired), or "unreadable" (no ring key unwraps it); never creates one. */
+  private async keyForReading(playerId: string): Promise<PlayerKey | null | "unreadable"> {
     try {
       return await this.playerKey(playerId, false);
     } catch (err) {
-      if (err instanceof SealError) return null;
+      if (err instanceof SealError) return "unreadable";
       throw err;
     }
   }
@@ -382,7 +384,9 @@ export class ProfileStore {
       }
       const key = wrapped !== null ? this.vault.unwrap(playerId, wrapped) : newPlayerKey();
       const multi = this.redis.multi();
-      if (wrapped === null || rewrap) multi.set(pk, this.vault.wrap(playerId, key), "EX", this.ttl);
+      // A rotation re-wraps without restarting the retention clock (KEEPTTL).
+      if (wrapped === null) multi.set(pk, this.vault.wrap(playerId, key), "EX", this.ttl);
+      else if (rewrap) multi.set(pk, this.vault.wrap(playerId, key), "KEEPTTL");
       const fields = legacy.flatMap((f) => [f, sealForPlayer(key, this.vault.open(raw[f]!, this.aad(playerId, f)), this.aad(playerId, f))]);
       if (fields.length > 0) multi.hset(prof, ...fields);
       if (ttl === -1 || fields.length > 0) this.refresh(multi, playerId);
