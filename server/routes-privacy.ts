@@ -73,9 +73,10 @@ export async function compactPersistence(redis: Redis, log: Logger): Promise<{ a
 
 /** Erases one player (by pseudonym) and answers the receipt. The route table's handler calls this. */
 export async function erasePlayer(ctx: NodeContext, playerId: string, hostId: string): Promise<ErasureReceipt> {
-  const counts = await ctx.profiles.erase(playerId);
+  // Tokens first: a connection signing in meanwhile must not store the profile again after the erase.
   const at = ctx.clock.now();
   await ctx.revocations.revokePlayer(playerId, at);
+  const counts = await ctx.profiles.erase(playerId);
   ctx.io.in(rooms.player(playerId)).disconnectSockets(true);
   const persistence = await compactPersistence(ctx.redis, ctx.log);
   const receipt: ErasureReceipt = {

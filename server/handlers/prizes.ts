@@ -22,7 +22,8 @@ export const prizeHandlers: HandlerGroup = (ctx, socket, bind) => {
     // Sealed under the winner's data key before it reaches Redis, bound to this win (erasure shreds it).
     const sealed = await sealClaim(ctx.profiles, socket.data.playerId, campaignId, winId, { name, phone, address });
     const rec = await ctx.wins.claim(campaignId, winId, socket.data.playerId, sealed);
-    await ctx.profiles.noteSealed(socket.data.playerId, campaignId, winId, "claim");
+    // Only for erasure's receipt (the form is shredded with the key either way): a failure here must not fail the claim.
+    await ctx.profiles.noteSealed(socket.data.playerId, campaignId, winId, "claim").catch((err: unknown) => ctx.log.warn({ err, campaign: campaignId, win: winId }, "claim form not indexed for erasure receipts"));
     ctx.log.info({ campaign: campaignId, win: winId }, "claim form received");
     return ctx.wins.view(rec, ctx.clock.now());
   });
