@@ -61,8 +61,8 @@ export async function compactPersistence(redis: Redis, log: Logger): Promise<{ a
   try {
     const save = (await redis.config("GET", "save")) as string[];
     if ((save[1] ?? "").trim() !== "") {
-      await redis.call("BGSAVE", "SCHEDULE");
-      out.rdbSave = "scheduled";
+      const reply = String(await redis.call("BGSAVE", "SCHEDULE"));
+      out.rdbSave = /scheduled/i.test(reply) ? "scheduled" : "started";
     }
   } catch (err) {
     out.rdbSave = "failed";

@@ -247,5 +247,13 @@ describe("erasure by crypto-shredding (2 nodes, a worker, Redis with AOF)", () =
     const bundle = await http<ProofBundle>(`${nodes[1]!.url}/v1/campaigns/${campaignId}/draws/${opened.body.drawId}/proof`);
     expect(bundle.status).toBe(200);
     expect(verifyBundle(bundle.body)).toMatchObject({ ok: true });
+
+    // A repeat is harmless and says there was nothing left; with RDB save rules, erasure snapshots too.
+    const repeat = await http<Record<string, unknown>>(`${nodes[0]!.url}/v1/privacy/erasure`, { token: host, body: { playerId: erased.sub } });
+    expect(repeat).toMatchObject({ status: 200, body: { profileErased: false, keyId: null, profileFields: 0, claimForms: 0, winsAffected: 0, campaigns: 0 } });
+    await redis.config("SET", "save", "3600 1");
+    const second = await http<Record<string, unknown>>(`${nodes[0]!.url}/v1/privacy/erasure`, { token: host, body: { playerId: kept.sub } });
+    expect(second).toMatchObject({ status: 200, body: { profileErased: true, profileFields: 2, claimForms: 1, persistence: { rdbSave: expect.stringMatching(/^(started|scheduled)$/) } } });
+    expect((await operatorRead(wins[1]!.winId)).body.claimForm).toMatchObject({ erased: true });
   });
 });
