@@ -368,9 +368,19 @@ export class ProfileStore {
    * After a ring rotation: re-wraps the player's key with the current ring key when an older one
    * wrapped it, and moves profile fields sealed by the ring itself (before per-player keys) under
    * the player's key, giving the profile its expiry. WATCHed: an erasure meanwhile wins (nothing is
-   * written back). Returns what changed.
+   * written back), so the store needs a connection of its own (scripts/privacy-reseal.ts), not a
+   * node's shared one. Returns what changed.
    */
   async reseal(playerId: string): Promise<{ keyRewrapped: boolean; fieldsMoved: number }> {
+    try {
+      return await this.resealWatched(playerId);
+    } catch (err) {
+      await this.redis.unwatch();
+      throw err;
+    }
+  }
+
+  private async resealWatched(playerId: string): Promise<{ keyRewrapped: boolean; fieldsMoved: number }> {
     const pk = playerKeyKey(playerId);
     const prof = profileKey(playerId);
     for (let attempt = 0; attempt < 5; attempt++) {
