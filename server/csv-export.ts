@@ -7,7 +7,7 @@
  * get a leading `'`.
  */
 import { stringify } from "csv-stringify/sync";
-import { maskName } from "../core/mask.js";
+import { maskCode, maskName } from "../core/mask.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { NodeContext } from "./context.js";
 import { claimOpener, openClaim } from "./prize-views.js";
@@ -20,8 +20,6 @@ export function inert(value: Cell): Cell {
 }
 
 const iso = (ms: number | null | undefined): string => (ms == null ? "" : new Date(ms).toISOString());
-/** All but the last `keep` characters as `*`. */
-export const maskCode = (code: string | null | undefined, keep = 2): string => (code ? `${"*".repeat(Math.max(4, code.length - keep))}${code.slice(-keep)}` : "");
 
 function toCsv(header: string[], rows: Cell[][]): string {
   return "\uFEFF" + stringify([header, ...rows.map((r) => r.map(inert))], { record_delimiter: "windows" });

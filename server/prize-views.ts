@@ -8,7 +8,7 @@
  * `erased: true`.
  */
 import type { Win } from "@livedraw/protocol";
-import { maskName } from "../core/mask.js";
+import { maskCode, maskName } from "../core/mask.js";
 import { ERASED_MARKER, UNREADABLE_MARKER, type ProfileStore, type SealedOpener } from "../core/privacy.js";
 import type { WinRecord, WinStore } from "../core/wins.js";
 
@@ -57,6 +57,13 @@ export function openClaim(opener: SealedOpener, rec: WinRecord, masked: boolean)
   }
 }
 
+/**
+ * A win as hosts and staff see it. Masked (every host but an operator asking for `unmasked=1`): the
+ * coupon and redemption codes show only their last characters and the QR payload is left out, so
+ * only the winner's own token ever carries a usable code.
+ */
 export function operatorView(wins: WinStore, opener: SealedOpener, rec: WinRecord, now: number, masked: boolean): OperatorWin {
-  return { ...wins.view(rec, now), playerId: rec.playerId, claimForm: openClaim(opener, rec, masked), redeemedBy: rec.redeemedBy ?? null };
+  const view = wins.view(rec, now);
+  const codes = masked ? { coupon: view.coupon === null ? null : maskCode(view.coupon), redemptionCode: view.redemptionCode === null ? null : maskCode(view.redemptionCode, 4), qr: null } : {};
+  return { ...view, ...codes, playerId: rec.playerId, claimForm: openClaim(opener, rec, masked), redeemedBy: rec.redeemedBy ?? null };
 }

@@ -13,7 +13,6 @@
  * which holds only the pseudonym, the host, the time and the counts.
  */
 import type { Redis } from "ioredis";
-import { AppError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { logId } from "../core/mask.js";
 import type { ErasureCounts } from "../core/privacy.js";
@@ -21,8 +20,8 @@ import { rooms } from "../core/protocol.js";
 import { ERASURE_LOG_KEY, ERASURE_LOG_MAXLEN } from "../core/redis-keys.js";
 import { erasureSchema } from "../core/schemas.js";
 import type { NodeContext } from "./context.js";
-import { parseBody } from "./http-body.js";
-import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
+import { json } from "./http-types.js";
+import { route, type Route } from "./route-table.js";
 
 /** What Redis was asked to do with its files: `started`/`scheduled` (after one running), `off` (not configured), `failed`. */
 export type CompactionState = "started" | "scheduled" | "off" | "failed";
@@ -96,12 +95,12 @@ export async function erasePlayer(ctx: NodeContext, playerId: string, hostId: st
   return receipt;
 }
 
-export async function privacyRoutes(ctx: NodeContext, req: HttpRequest): Promise<HttpResponse | null> {
-  if (!(req.method === "POST" && req.path === "/v1/privacy/erasure")) return null;
-  const who = await ctx.hostAuth.require(req, true);
-  if (who.campaigns !== undefined) {
-    throw new AppError("E_FORBIDDEN", "Erasure acts on a player across every campaign: it needs a host token without a campaigns claim, or a console session.");
-  }
-  const body = parseBody(erasureSchema, req);
-  return json(200, await erasePlayer(ctx, ctx.pseudonyms.player(body.playerId), who.hostId), { "cache-control": "no-store" });
-}
+export const privacyRoutes: readonly Route[] = [
+  route({
+    method: "POST", path: "/v1/privacy/erasure", allow: ["host"], scope: "all-campaigns", body: erasureSchema, cost: "write",
+    summary: "erase a player's personal data",
+    handler: async (ctx, { caller: { who }, body }) => {
+      return json(200, await erasePlayer(ctx, ctx.pseudonyms.player(body.playerId), who.hostId), { "cache-control": "no-store" });
+    },
+  }),
+];
