@@ -104,6 +104,13 @@ const SPEC = {
    * least LIVEDRAW_CAMPAIGN_RETENTION_DAYS. Export it (`GET …/audit`) to keep it longer. @default 365
    */
   auditRetentionDays: { env: "LIVEDRAW_AUDIT_RETENTION_DAYS", schema: int(1, 36_500), default: 365 },
+  /**
+   * How long a player's sealed profile and personal data key stay in Redis after the player's personal
+   * data was last written (a sign-in whose token carries a name or phone, a claim form), in days. When
+   * the key expires, everything sealed under it (claim forms in win records too) reads as erased.
+   * @default 180
+   */
+  profileRetentionDays: { env: "LIVEDRAW_PROFILE_RETENTION_DAYS", schema: int(1, 3650), default: 180 },
   /** How often a worker runs the retention sweep over every campaign's keys, in ms. @default 3600000 (hourly) */
   retentionSweepMs: { env: "LIVEDRAW_RETENTION_SWEEP_MS", schema: int(1000, 86_400_000), default: 3_600_000 },
   /**

@@ -10,7 +10,7 @@ import { stringify } from "csv-stringify/sync";
 import { maskCode, maskName } from "../core/mask.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { NodeContext } from "./context.js";
-import { openClaim } from "./prize-views.js";
+import { claimOpener, openClaim } from "./prize-views.js";
 
 type Cell = string | number | null;
 
@@ -59,9 +59,10 @@ export async function winnersCsv(ctx: NodeContext, campaignId: string, masked: b
   for await (const page of ctx.wins.all(campaignId)) records.push(...page);
   records.sort((a, b) => a.wonAt - b.wonAt || (a.winId < b.winId ? -1 : 1));
   const people = await playerNames(ctx, campaignId, records.map((r) => r.playerId), masked);
+  const opener = await claimOpener(ctx.profiles, records);
   const rows = records.map((r): Cell[] => {
     const v = ctx.wins.view(r, now);
-    const claim = openClaim(ctx.vault, r, masked);
+    const claim = openClaim(opener, r, masked);
     const who = people.get(r.playerId);
     return [
       v.winId, iso(v.wonAt), v.tierId, v.tierName, v.prizeKind, v.value, v.status, iso(v.issuedAt), iso(v.redeemedAt), iso(v.expiresAt),

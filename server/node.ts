@@ -129,7 +129,7 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     io,
     tokens,
     pseudonyms: privacy.pseudonyms,
-    profiles: new ProfileStore(redis, privacy.vault),
+    profiles: new ProfileStore(redis, privacy.vault, { retentionDays: config.profileRetentionDays }),
     revocations: new TokenRevocations(redis),
     phoneCodes: sms === null ? null : new PhoneCodes(redis, privacy.pseudonyms, sms, config.jwtSecret, log),
     hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy, trustProxyHops: config.trustProxyHops }),

@@ -15,7 +15,7 @@ import type { NodeContext } from "./context.js";
 import { recordHostAction } from "./host-audit.js";
 import { json } from "./http-types.js";
 import { route, type Route } from "./route-table.js";
-import { operatorView } from "./prize-views.js";
+import { claimOpener, operatorView } from "./prize-views.js";
 
 const WIN_ID = /^\d{1,20}-\d{1,20}$/;
 const noStore = { "cache-control": "no-store" };
@@ -61,15 +61,16 @@ export const prizeRoutes: readonly Route[] = [
         const rec = await ctx.wins.get(campaignId, winId);
         if (!rec) throw new AppError("E_WIN_NOT_FOUND", "No such win in this campaign.");
         if (unmasked) await recordHostAction(ctx, campaignId, who, "view-unmasked", { what: "win", winId });
-        return json(200, operatorView(ctx.wins, ctx.vault, rec, now, !unmasked), noStore);
+        return json(200, operatorView(ctx.wins, await claimOpener(ctx.profiles, [rec]), rec, now, !unmasked), noStore);
       }
       const status = req.query.get("status");
       const limit = Math.min(1000, Math.max(1, Number(req.query.get("limit") ?? 100) || 100));
       const out = [];
       let total = 0;
       for await (const page of ctx.wins.all(campaignId)) {
+        const opener = await claimOpener(ctx.profiles, page);
         for (const rec of page) {
-          const view = operatorView(ctx.wins, ctx.vault, rec, now, !unmasked);
+          const view = operatorView(ctx.wins, opener, rec, now, !unmasked);
           if (status !== null && view.status !== status) continue;
           total++;
           if (out.length < limit) out.push(view);
@@ -88,7 +89,7 @@ export const prizeRoutes: readonly Route[] = [
       const { record } = await ctx.wins.settle(campaignId, "shipped", winId, JSON.stringify({ carrier: body.carrier, trackingNumber: body.trackingNumber }));
       await recordHostAction(ctx, campaignId, who, "ship-prize", { winId, carrier: body.carrier });
       push(ctx, record);
-      return json(200, operatorView(ctx.wins, ctx.vault, record, ctx.clock.now(), true));
+      return json(200, operatorView(ctx.wins, await claimOpener(ctx.profiles, [record]), record, ctx.clock.now(), true));
     },
   }),
   route({
@@ -107,7 +108,7 @@ export const prizeRoutes: readonly Route[] = [
       await recordHostAction(ctx, campaignId, who, "redeem-prize", { winId: rec.winId, tierId: rec.tierId });
       ctx.log.info({ campaign: campaignId, win: rec.winId, staff: who.hostId }, "prize redeemed");
       push(ctx, rec);
-      return json(200, operatorView(ctx.wins, ctx.vault, rec, ctx.clock.now(), true));
+      return json(200, operatorView(ctx.wins, await claimOpener(ctx.profiles, [rec]), rec, ctx.clock.now(), true));
     },
   }),
 ];

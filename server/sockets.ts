@@ -91,7 +91,9 @@ export function registerSocketHandlers(ctx: NodeContext): void {
   }
   function rememberProfile(playerId: string, name: string | undefined, phone: string | undefined): void {
     if (name === undefined && phone === undefined) return;
-    const fingerprint = createHash("sha256").update(`${name ?? ""}\0${phone ?? ""}`).digest("base64url").slice(0, 16);
+    // The day is part of it, so a returning player's profile is written (its retention clock restarted) once a day at most.
+    const day = Math.floor(Date.now() / 86_400_000);
+    const fingerprint = createHash("sha256").update(`${name ?? ""}\0${phone ?? ""}\0${day}`).digest("base64url").slice(0, 16);
     if (savedProfiles.get(playerId) === fingerprint) return;
     ctx.profiles.save(playerId, { ...(name === undefined ? {} : { name }), ...(phone === undefined ? {} : { phone }) }).then(
       () => savedProfiles.set(playerId, fingerprint, playerId.length + fingerprint.length + 64),
