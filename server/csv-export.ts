@@ -10,10 +10,10 @@
  * with back-pressure (server/export-stream.ts, StreamBody in server/http-types.ts).
  */
 import { stringify } from "csv-stringify/sync";
-import { maskName } from "../core/mask.js";
+import { maskCode, maskName } from "../core/mask.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { NodeContext } from "./context.js";
-import { openClaim } from "./prize-views.js";
+import { claimOpener, openClaim } from "./prize-views.js";
 
 type Cell = string | number | null;
 
@@ -23,8 +23,6 @@ export function inert(value: Cell): Cell {
 }
 
 const iso = (ms: number | null | undefined): string => (ms == null ? "" : new Date(ms).toISOString());
-/** All but the last `keep` characters as `*`. */
-export const maskCode = (code: string | null | undefined, keep = 2): string => (code ? `${"*".repeat(Math.max(4, code.length - keep))}${code.slice(-keep)}` : "");
 
 /** CSV lines (CRLF) of these rows, each text cell made inert. */
 function csvLines(rows: Cell[][]): string {
@@ -85,9 +83,10 @@ export async function* winnersCsv(ctx: ExportDeps, campaignId: string, masked: b
   for await (const records of ctx.wins.all(campaignId, EXPORT_PAGE)) {
     const now = ctx.clock.now();
     const people = await playerNames(ctx, campaignId, records.map((r) => r.playerId), masked, names);
+    const opener = await claimOpener(ctx.profiles, records);
     const rows = records.map((r): Cell[] => {
       const v = ctx.wins.view(r, now);
-      const claim = openClaim(ctx.vault, r, masked);
+      const claim = openClaim(opener, r, masked);
       const who = people.get(r.playerId);
       return [
         v.winId, iso(v.wonAt), v.tierId, v.tierName, v.prizeKind, v.value, v.status, iso(v.issuedAt), iso(v.redeemedAt), iso(v.expiresAt),

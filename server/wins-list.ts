@@ -13,7 +13,7 @@ import type { NodeContext } from "./context.js";
 import { recordHostAction } from "./host-audit.js";
 import type { HostIdentity } from "./host-session.js";
 import { json, type HttpResponse } from "./http-types.js";
-import { operatorView, type OperatorWin } from "./prize-views.js";
+import { claimOpener, operatorView, type OperatorWin } from "./prize-views.js";
 
 /** Index entries one filtered request may read (records parsed and tested against `status`). */
 export const SCAN_BUDGET = 2000;
@@ -71,12 +71,14 @@ export async function winsPage(ctx: NodeContext, campaignId: string, q: WinsList
     const want = q.status === undefined ? q.limit - wins.length : Math.min(FILTER_STEP, SCAN_BUDGET - scanned);
     const ids = await ctx.wins.idsAfter(campaignId, after, want);
     scanned += ids.length;
-    const byId = new Map((await ctx.wins.records(campaignId, ids)).map((r) => [r.winId, r]));
+    const records = await ctx.wins.records(campaignId, ids);
+    const opener = await claimOpener(ctx.profiles, records);
+    const byId = new Map(records.map((r) => [r.winId, r]));
     for (const id of ids) {
       after = id;
       const rec = byId.get(id);
       if (rec === undefined) continue;
-      const view = operatorView(ctx.wins, ctx.vault, rec, now, !unmasked);
+      const view = operatorView(ctx.wins, opener, rec, now, !unmasked);
       if (q.status !== undefined && view.status !== q.status) continue;
       wins.push(view);
       if (wins.length === q.limit) break;
