@@ -298,6 +298,15 @@ const SPEC = {
     schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL without spaces").refine((v) => v.includes("{campaignId}"), "must contain {campaignId}"),
     default: DEFAULT_JOIN_URL,
   },
+  /**
+   * Transport connections (WebSocket upgrades and long-polling sessions, counted from the upgrade,
+   * before any Socket.IO packet) one node takes; the next upgrade is answered 503 E_BUSY. Keep the
+   * process's open-file limit (`ulimit -n`) above it plus 256: a node warns at start-up when it is
+   * not. 0: no ceiling. @default 20000
+   */
+  maxConnections: { env: "LIVEDRAW_MAX_CONNECTIONS", schema: int(0, 10_000_000), default: 20_000 },
+  /** How long a new connection may take to send its Socket.IO CONNECT before the node closes it, in ms. @default 5000 */
+  connectTimeoutMs: { env: "LIVEDRAW_CONNECT_TIMEOUT_MS", schema: int(500, 60_000), default: 5000 },
 } as const;
 
 type Spec = typeof SPEC;
