@@ -42,24 +42,30 @@ export class UpgradeGate {
   /** Places held by handshake requests not yet connections, keyed by the request object Engine.IO keeps as `socket.request`. */
   private readonly pending = new WeakMap<object, Pending>();
 
+  /** The two answers, made once: a flood is refused at the cost of a lookup and a write. */
+  private readonly refusals: Record<TransportRefusal, HttpResponse>;
+
   constructor(
     private readonly connections: TransportConnections,
     private readonly options: UpgradeGateOptions,
-  ) {}
+  ) {
+    this.refusals = {
+      address: errorResponse("E_RATE_LIMITED", `Too many connections from your address to this node (at most ${connections.maxPerAddress}, counted from the upgrade); retry after \`retryAfterMs\`.`, UPGRADE_RETRY_AFTER_MS),
+      node: errorResponse("E_BUSY", `This node holds as many connections as it takes (LIVEDRAW_MAX_CONNECTIONS = ${connections.maxTotal}); retry after \`retryAfterMs\`, or connect to another node.`, UPGRADE_RETRY_AFTER_MS),
+    };
+  }
 
   /**
    * Admits a handshake request (it then holds a place under `key`), or answers the refusal to send.
    * Requests of an existing Engine.IO session (`sid`) are not handshakes: they pass.
    */
   admit(key: object, query: string, peer: string, forwardedFor: string | undefined): HttpResponse | null {
-    if (new URLSearchParams(query).has("sid")) return null;
+    if (/(?:^|&)sid=/.test(query)) return null;
     const address = clientAddress(peer, forwardedFor, this.options.trustProxyHops);
     const got = this.connections.acquire(address);
     if (typeof got === "string") {
       this.options.onRefused(got, address);
-      return got === "address"
-        ? errorResponse("E_RATE_LIMITED", `Too many connections from your address to this node (at most ${this.connections.maxPerAddress}, counted from the upgrade); retry after \`retryAfterMs\`.`, UPGRADE_RETRY_AFTER_MS)
-        : errorResponse("E_BUSY", `This node holds as many connections as it takes (LIVEDRAW_MAX_CONNECTIONS = ${this.connections.maxTotal}); retry after \`retryAfterMs\`, or connect to another node.`, UPGRADE_RETRY_AFTER_MS);
+      return this.refusals[got];
     }
     const timer = setTimeout(() => {
       this.pending.delete(key);

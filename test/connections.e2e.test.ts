@@ -13,6 +13,7 @@
  * - The node's connection ceiling answers 503 E_BUSY at the upgrade, and frees as connections close.
  */
 import { execFileSync } from "node:child_process";
+import { cpus, loadavg } from "node:os";
 import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
@@ -124,6 +125,11 @@ describe("connections counted from the upgrade", () => {
 
   async function attackAndMeasure(node: NodeProcess, count: number) {
     const cap = transportsPerAddress(DEFAULT_PER_ADDRESS);
+    // The same real client's connect on the same node just before the flood (median of 3): the
+    // machine these tests share may be loaded well past its cores, which slows every connect.
+    const quiet: number[] = [];
+    for (let i = 0; i < 3; i++) quiet.push(await realClientConnectMs(h, node.url));
+    const baselineMs = quiet.sort((a, b) => a - b)[1]!;
     const health = watchHealth(node.url);
     const started = performance.now();
     const flood = attack(h, node.url, count, ATTACKER);
@@ -135,13 +141,13 @@ describe("connections counted from the upgrade", () => {
     const line =
       `${result.opened} upgraded (the flood saw at most ${result.maxOpen} open at once; bound ${cap}), refused ${JSON.stringify(result.refused)}, ` +
       `dropped before an answer ${JSON.stringify(result.failed)}; longest open ${Math.round(result.longestOpenMs)} ms; ` +
-      `real client connected in ${Math.round(connectMs)} ms; flood over in ${Math.round(attackMs)} ms; /healthz: ${statuses.length} polls`;
-    return { cap, connectMs, result, statuses, line };
+      `real client connected in ${Math.round(connectMs)} ms (${Math.round(baselineMs)} ms before the flood; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores); flood over in ${Math.round(attackMs)} ms; /healthz: ${statuses.length} polls`;
+    return { cap, connectMs, baselineMs, result, statuses, line };
   }
 
   /** What both engines must show. */
   async function expectBounded(node: NodeProcess, count: number, connectBoundMs: number): Promise<string> {
-    const { cap, connectMs, result, statuses, line } = await attackAndMeasure(node, count);
+    const { cap, connectMs, baselineMs, result, statuses, line } = await attackAndMeasure(node, count);
     // The bound held, as the node counts (the flood sees closes late, so its own count overshoots on a busy machine),
     expect(await metric(node, "livedraw_transport_connections_peak_per_address")).toBe(cap);
     // and it is what refused them, with a status and the API's error.
@@ -152,7 +158,9 @@ describe("connections counted from the upgrade", () => {
     expect(await metric(node, "livedraw_connections_refused_total")).toBe(result.refused["429 E_RATE_LIMITED"]);
     // Closed by the CONNECT timeout (5 s), not Socket.IO's 45 s; measured by the flood, so late rather than early.
     expect(result.longestOpenMs).toBeLessThan(10_000);
-    expect(connectMs).toBeLessThan(connectBoundMs);
+    // < connectBoundMs; on a machine so loaded that a connect without any flood takes over a third of
+    // that, < 3 × that connect instead (the flood may cost the real client at most two more of them).
+    expect(connectMs, line).toBeLessThan(Math.max(connectBoundMs, 3 * baselineMs));
     expect(statuses.length).toBeGreaterThan(0);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     // Every place was given back: none open, and the attacker's address gets in again.
