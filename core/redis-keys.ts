@@ -156,8 +156,16 @@ export function hostSessionKey(sessionHash: string): string {
   return `${KEY_PREFIX}:host-session:${sessionHash}`;
 }
 
-/** rate-limiter-flexible key prefixes (it appends `:<key>`): failed console sign-ins per host id and per client address. */
-export const hostSignInLimitPrefix = { account: `${KEY_PREFIX}:sign-in-fail:host`, address: `${KEY_PREFIX}:sign-in-fail:addr` } as const;
+/**
+ * Failed console sign-ins (server/host-session.ts): a hash `{ f: failures, at: last ms }` per
+ * (host id, client address) and per client address, each throttled with backoff; and a counter per
+ * host id, which only slows that account's sign-ins down. Each is one key (no multi-key command).
+ */
+export const hostSignInKeys = {
+  pair: (hostId: string, address: string): string => `${KEY_PREFIX}:sign-in-fail:pair:${hostId}:${address}`,
+  address: (address: string): string => `${KEY_PREFIX}:sign-in-fail:addr:${address}`,
+  account: (hostId: string): string => `${KEY_PREFIX}:sign-in-fail:host:${hostId}`,
+} as const;
 
 /** BullMQ prefix; braces make every queue key share one cluster slot. */
 export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
@@ -249,7 +257,7 @@ export const ERASURE_LOG_KEY = `${KEY_PREFIX}:privacy:erasures`;
 /** Erasure records kept (approximately; the stream is trimmed). */
 export const ERASURE_LOG_MAXLEN = 100_000;
 
-/** A one-time sign-in code of a phone, keyed by the phone's player pseudonym (never the number). */
+/** The one-time sign-in codes of a phone (hash: attempts, and each live code's HMAC → expiry), keyed by the phone's player pseudonym (never the number). */
 export const otpKey = (playerId: string): string => `${KEY_PREFIX}:otp:{${playerId}}`;
 /** Set while a new code for that phone may not be sent yet. */
 export const otpGapKey = (playerId: string): string => `${KEY_PREFIX}:otp-gap:{${playerId}}`;
