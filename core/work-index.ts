@@ -27,6 +27,9 @@ const WAKE_STREAM_MAXLEN = 10_000;
 /** Lingering members are kept this much longer than their time, for worker clocks behind Redis's. */
 const CLOCK_GRACE_MS = 2000;
 
+/** How far ahead of its clock the issuer looks for due campaigns. */
+const CLOCK_LOOKAHEAD_MS = 1000;
+
 /** Which of a campaign's work to index: spins, issuance, or both. */
 export type WorkParts = "s" | "i" | "si";
 
@@ -91,10 +94,15 @@ export async function spinWorkCampaigns(redis: Redis, now: number): Promise<stri
   return out;
 }
 
-/** Campaigns the issuer must visit at `now` (ms, Redis time): a win to issue, a delay notice or a claim deadline due. */
+/**
+ * Campaigns the issuer must visit at `now` (ms, Redis time as the caller knows it): a win to issue,
+ * a delay notice or a claim deadline due. Those due within the next second are included, so a
+ * worker's clock estimate a little behind Redis's never delays an issuance (a visit a moment early
+ * finds nothing due yet and costs a few reads).
+ */
 export async function issueDueCampaigns(redis: Redis, now: number): Promise<string[]> {
   const out: string[] = [];
-  for (const w of workIndexShards()) out.push(...(await redis.zrangebyscore(w.issue, "-inf", now)));
+  for (const w of workIndexShards()) out.push(...(await redis.zrangebyscore(w.issue, "-inf", now + CLOCK_LOOKAHEAD_MS)));
   return out;
 }
 

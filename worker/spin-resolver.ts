@@ -3,8 +3,9 @@
  * BullMQ job per campaign and window, each worker holds leases on campaigns (one worker per
  * campaign at a time, `ld:{campaign:C}:spins:resolver`, renewed every third of its TTL) and, for
  * the campaigns it holds, waits on their spin streams with one blocking `XREAD` on a connection of
- * its own. A stored intent wakes it at once; it then drains every held campaign in turns (one Lua
- * batch each per turn, so a hot campaign does not starve the others) and waits again. While it is
+ * its own. A stored intent wakes it at once; it then drains the campaigns the read found with spins
+ * in turns (one Lua batch each per turn, so a hot campaign does not starve the others) and waits
+ * again. While it is
  * busy, intents gather, so batches grow with the rate by themselves: no timer sets a latency floor.
  *
  * Only campaigns with spin work are leased and read (core/work-index.ts): those with unresolved
@@ -73,39 +74,52 @@ export class SpinResolver {
 
   private async run(): Promise<void> {
     let failing = false;
+    /** Held campaigns the last read found with spins: drained next. */
+    let found: string[] = [];
     while (!this.stopping) {
       try {
         // Where each wake stream stands now; the lease round below covers what came before.
         for (const stream of wakeStreams()) if (!this.wakeIds.has(stream)) this.wakeIds.set(stream, await lastWakeId(this.commands, stream));
         if (Date.now() >= this.nextRound) await this.leaseRound();
-        // Drain in turns until every held stream is empty, renewing leases when due.
-        let busy = this.held.size > 0;
-        while (busy && !this.stopping) {
-          busy = false;
-          for (const campaignId of this.held) {
-            if ((await drainOnce(this.deps, campaignId)).more) busy = true;
+        // Drain in turns (one batch each) until no batch comes back full, renewing leases when due.
+        // Only the campaigns the read found: what arrives meanwhile, the next read returns at once.
+        let busy = found;
+        found = [];
+        while (busy.length > 0 && !this.stopping) {
+          const more: string[] = [];
+          for (const campaignId of busy) {
+            if (this.held.has(campaignId) && (await drainOnce(this.deps, campaignId)).more) more.push(campaignId);
           }
+          busy = more;
           if (Date.now() >= this.nextRound) await this.leaseRound();
         }
         if (this.stopping) continue;
         // Wait for a spin in a held campaign or a campaign becoming active, at most until the next round.
         const ids = [...this.held];
+        const byStream = new Map(ids.map((c) => [campaignKeys(c).spins, c]));
         const wakes = [...this.wakeIds];
         const blockMs = Math.max(1, this.nextRound - Date.now());
+        // COUNT 1: a spin stream's entries are read by the resolve script, this only waits for one.
         const reply = (await this.blocking.xread(
-          "COUNT", 100, "BLOCK", blockMs, "STREAMS",
-          ...wakes.map(([stream]) => stream), ...ids.map((c) => campaignKeys(c).spins),
+          "COUNT", 1, "BLOCK", blockMs, "STREAMS",
+          ...wakes.map(([stream]) => stream), ...byStream.keys(),
           ...wakes.map(([, id]) => id), ...ids.map(() => "0-0"),
         )) as [string, [string, string[]][]][] | null;
-        let woke = false;
         for (const [stream, entries] of reply ?? []) {
-          woke = true;
+          const campaignId = byStream.get(stream);
+          if (campaignId !== undefined) {
+            found.push(campaignId);
+            continue;
+          }
           if (!this.wakeIds.has(stream) || entries.length === 0) continue;
-          this.wakeIds.set(stream, entries[entries.length - 1]![0]);
-          await this.take(wokenCampaigns(entries).filter((c) => !this.held.has(c)));
+          // Every announcement since, in one read (many campaigns may have become active at once);
+          // the campaigns taken are in the next read, which returns at once for their spins.
+          const all = [...entries, ...(await this.commands.xrange(stream, `(${entries[entries.length - 1]![0]}`, "+", "COUNT", 10_000))];
+          this.wakeIds.set(stream, all[all.length - 1]![0]);
+          await this.take([...new Set(wokenCampaigns(all))].filter((c) => !this.held.has(c)));
         }
         // Let a few more intents arrive: every batch costs a few round trips whatever its size.
-        if (woke && this.options.gatherMs > 0) await sleep(this.options.gatherMs);
+        if (found.length > 0 && this.options.gatherMs > 0) await sleep(this.options.gatherMs);
         failing = false;
       } catch (err) {
         if (this.stopping) break;

@@ -19,6 +19,7 @@ import { deriveKey } from "../core/privacy.js";
 import { startMetricsListener } from "../core/metrics.js";
 import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
 import { createWorkerMetrics } from "./metrics.js";
+import { reindex } from "../core/work-index.js";
 
 /** A worker's Redis commands (Lua batches included) fail after this long on a hung Redis, in ms. */
 const WORKER_COMMAND_TIMEOUT_MS = 10_000;
@@ -97,6 +98,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // Spins: a long-lived loop per worker over the campaigns it holds a lease on (worker/spin-resolver.ts).
   const resolver = new SpinResolver(deps, redis, blockingRedis, log, { owner: config.nodeId, leaseMs: config.workerLockMs, gatherMs: config.spinGatherMs });
   resolver.start();
+  // The work index from the campaigns' own keys, once at start (a Redis written by a version without
+  // it has none yet); in the background, as the minute sweep does it again anyway.
+  void deps.spins.spinCampaigns().then((ids) => reindex(redis, ids)).catch((err: unknown) => log.warn({ err }, "work index rebuild at start failed; the minute sweep retries"));
   // Prizes: issuance of pending wins, webhook deliveries, delay notices (worker/issuer.ts).
   const issuer = new Issuer({ config, log, redis, emitter, clock, spins: deps.spins, wins }, workerRedis);
   issuer.start();
