@@ -244,6 +244,28 @@ export function intentLimitPrefix(campaignId: string, intent: "spin" | "entry"):
 /** Hash of one player's sealed personal fields (core/privacy.ts); the pseudonym is the hash tag. */
 export const profileKey = (playerId: string): string => `${KEY_PREFIX}:profile:{${playerId}}`;
 
+/**
+ * String: a player's data key (32 random bytes) wrapped by the key ring (core/privacy.ts,
+ * `k1.<keyId>.<ringKeyId>.<iv>.<ciphertext+tag>`). Every personal value of the player — profile
+ * fields, claim forms — is sealed under it; erasure deletes it (crypto-shredding). Same hash tag as
+ * the profile, so erasure deletes both in one transaction on one cluster slot.
+ */
+export const playerKeyKey = (playerId: string): string => `${KEY_PREFIX}:player-key:{${playerId}}`;
+
+/** Pattern matching every player data key (SCAN, for re-wrapping after a key-ring rotation). */
+export const PLAYER_KEY_PATTERN = `${KEY_PREFIX}:player-key:*`;
+
+/**
+ * Hash: what is sealed under the player's data key outside the profile: `<campaignId>/<winId>` →
+ * `claim`. Only ids (pseudonymous); read by erasure for its receipt. Same hash tag as the profile.
+ */
+export const playerSealedKey = (playerId: string): string => `${KEY_PREFIX}:player-sealed:{${playerId}}`;
+
+/** The pseudonym inside a per-player key (`ld:profile:{p…}`, `ld:player-key:{p…}`); null for another key. */
+export function parsePlayerTag(key: string): string | null {
+  return /^ld:(?:profile|player-key|player-sealed):\{([^}]+)\}$/.exec(key)?.[1] ?? null;
+}
+
 /** Pattern matching every profile key (SCAN, for re-sealing after a key rotation). */
 export const PROFILE_KEY_PATTERN = `${KEY_PREFIX}:profile:*`;
 

@@ -5,7 +5,7 @@
 import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { PLATFORMS, PPM, parseCampaign, prizeSchema, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
+import { PLATFORMS, PPM, checkWebhookAddresses, parseCampaign, prizeSchema, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
 import { AppError } from "./errors.js";
 import type { PublishedRules, SpinAck, SpinResult } from "./protocol.js";
 import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
@@ -74,6 +74,7 @@ export class SpinStore {
 
   async save(mode: "create" | "replace", raw: unknown, policy: CompliancePolicy): Promise<StoredCampaign> {
     const { stored, inventory } = parseCampaign(raw, policy);
+    await checkWebhookAddresses(stored, policy); // rule webhook-address: the hosts' DNS answers
     const k = campaignKeys(stored.campaignId);
     const pairs = Object.entries(inventory).flat();
     scriptReply(await this.redis.ld1_saveCampaign(k.config, k.inventory, k.stocked, k.ledger, mode, JSON.stringify(stored), ...pairs));

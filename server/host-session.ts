@@ -56,6 +56,11 @@ export function sessionRef(cookie: string): string {
   return createHash("sha256").update(cookie).digest("hex");
 }
 
+/** Whether a request carries its console session's CSRF token (X-CSRF-Token). */
+export function csrfMatches(req: HttpRequest, session: HostSession): boolean {
+  return sameSecret(req.headers[CSRF_HEADER], session.csrfToken);
+}
+
 function sameSecret(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
@@ -127,12 +132,9 @@ export class HostAuth {
     return session;
   }
 
-  /** Ends a session (the request must carry its CSRF token); returns its reference. */
-  async signOut(req: HttpRequest): Promise<string> {
-    const session = await this.requireSession(req);
-    if (!sameSecret(req.headers[CSRF_HEADER], session.csrfToken)) throw new AppError("E_CSRF");
-    await this.redis.del(hostSessionKey(session.ref));
-    return session.ref;
+  /** Ends a session (the route table checked its CSRF token). */
+  async endSession(ref: string): Promise<void> {
+    await this.redis.del(hostSessionKey(ref));
   }
 
   /**

@@ -21,7 +21,7 @@ import type { Logger } from "../core/logger.js";
 import { logId, maskName } from "../core/mask.js";
 import { deriveKey, type Pseudonymiser } from "../core/privacy.js";
 import { otpDayKey, otpGapKey, otpKey, revokedTokenKey, tokensAfterKey } from "../core/redis-keys.js";
-import type { TokenService, VerifiedClaims } from "./auth.js";
+import { MAX_TOKEN_LIFETIME_SECONDS, type TokenService, type VerifiedClaims } from "./auth.js";
 
 export const OTP_TTL_SECONDS = 300;
 export const OTP_MAX_ATTEMPTS = 5;
@@ -29,7 +29,7 @@ export const OTP_RESEND_GAP_SECONDS = 60;
 export const OTP_SENDS_PER_DAY = 10;
 export const OTP_SENDS_PER_ADDRESS_PER_HOUR = 20;
 /** How long "every token of this player before now" is remembered: longer than any token we accept lives. */
-export const REVOKE_ALL_REMEMBER_SECONDS = 31 * 86_400;
+export const REVOKE_ALL_REMEMBER_SECONDS = MAX_TOKEN_LIFETIME_SECONDS + 86_400;
 const PROVIDER_TIMEOUT_MS = 5000;
 
 /** A signed-in player's token and who they are to the server. */

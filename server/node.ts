@@ -33,6 +33,7 @@ import { mountOnUws } from "./http-uws.js";
 import { backlogSampler, createMetrics, observeRevealFanout } from "./metrics.js";
 import { startMetricsListener, timedBroadcaster } from "../core/metrics.js";
 import { createRoutes } from "./routes.js";
+import { createPages } from "./pages-serve.js";
 import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
 import { uwsBackpressureFor, watchSlowConsumers } from "./slow-consumers.js";
 import { SpinCampaigns } from "./spin-campaigns.js";
@@ -128,11 +129,12 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     io,
     tokens,
     pseudonyms: privacy.pseudonyms,
-    profiles: new ProfileStore(redis, privacy.vault),
+    profiles: new ProfileStore(redis, privacy.vault, { retentionDays: config.profileRetentionDays }),
     revocations: new TokenRevocations(redis),
     phoneCodes: sms === null ? null : new PhoneCodes(redis, privacy.pseudonyms, sms, config.jwtSecret, log),
     hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy, trustProxyHops: config.trustProxyHops }),
     metrics,
+    pages: createPages(),
     engine: selection.engine,
     engineReason: selection.reason,
     draining: false,

@@ -50,6 +50,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
       LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "100000",
       LIVEDRAW_SPIN_SHED_LAG_MS: "0",
       LIVEDRAW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // The test partner listens on 127.0.0.1: an operator's exception to rule webhook-address.
+      LIVEDRAW_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       LIVEDRAW_WEBHOOK_ATTEMPTS: "40",
       LIVEDRAW_WEBHOOK_BACKOFF_MS: "5",
       LIVEDRAW_WEBHOOK_BACKOFF_MAX_MS: "100",

@@ -20,6 +20,7 @@ import { startMetricsListener } from "../core/metrics.js";
 import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
 import { createWorkerMetrics } from "./metrics.js";
 import { reindex } from "../core/work-index.js";
+import { failpointFrom } from "../core/failpoint.js";
 
 /** A worker's Redis commands (Lua batches included) fail after this long on a hung Redis, in ms. */
 const WORKER_COMMAND_TIMEOUT_MS = 10_000;
@@ -46,7 +47,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   await clock.sync(redis);
   const emitter = new Emitter<ServerToClientEvents>(emitterRedis, { key: SOCKET_IO_CHANNEL_PREFIX });
   const metrics = createWorkerMetrics(config.nodeId);
-  const deps = { config, log, redis, emitter, clock, metrics, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+  // Crash tests only (core/failpoint.ts): stops this worker at a named step of a live draw.
+  const failpoint = failpointFrom(process.env.LIVEDRAW_FAILPOINT, log);
+  const deps = { config, log, redis, emitter, clock, metrics, failpoint, spins: new SpinStore(redis), beacons: new BeaconService(config) };
   const wins = new WinStore(redis, new QrSigner(deriveKey(config.jwtSecret, "redemption-qr")));
   const retention = retentionPolicy(config);
 
