@@ -130,6 +130,32 @@ export function historyKey(campaignId: string, playerId: string): string {
 /** Set of campaigns that have spin intents: the workers' periodic sweep drains each. */
 export const spinCampaignsKey = `${KEY_PREFIX}:spin-campaigns`;
 
+/** The workers' index of campaigns with work (core/work-index.ts, core/lua/indexWork-7.lua). */
+export interface WorkIndexKeys {
+  /** Sorted set: campaignId scored by "has spin work until" (+inf while it has unresolved spins, then a linger time). */
+  spins: string;
+  /** Sorted set: campaignId scored by when the issuer must next act on it (issuance, delay notice, claim deadline). */
+  issue: string;
+  /** Stream: campaigns that just became active (`c` = campaignId), read by every resolver loop's blocking read. */
+  wake: string;
+}
+
+/**
+ * The work index that holds `campaignId`. One global index today; a function of the campaign so that
+ * splitting it per Redis Cluster slot (issue 18) changes this function and `workIndexShards` only.
+ */
+export function workIndexKeys(campaignId: string): WorkIndexKeys {
+  checkId("campaign", campaignId);
+  return WORK_INDEX;
+}
+
+/** Every work index, for the rounds that read them (one today). */
+export function workIndexShards(): readonly WorkIndexKeys[] {
+  return [WORK_INDEX];
+}
+
+const WORK_INDEX: WorkIndexKeys = { spins: `${KEY_PREFIX}:work:spins`, issue: `${KEY_PREFIX}:work:issue`, wake: `${KEY_PREFIX}:work:wake` };
+
 /**
  * Sorted set across campaigns: `<campaignId>/<drawId>` scored by deadline. Only an index that lets
  * every node emit countdown ticks; the truth is in the draw's own state hash.
