@@ -325,6 +325,15 @@ const SPEC = {
   webhookBreakerFailures: { env: "LIVEDRAW_WEBHOOK_BREAKER_FAILURES", schema: int(1, 1000), default: 5 },
   /** How long an open breaker holds a partner's deliveries before one trial delivery, in ms. @default 30000 */
   webhookBreakerCooldownMs: { env: "LIVEDRAW_WEBHOOK_BREAKER_COOLDOWN_MS", schema: int(100, 3_600_000), default: 30_000 },
+  /**
+   * Transport connections (WebSocket upgrades and long-polling sessions, counted from the upgrade,
+   * before any Socket.IO packet) one node takes; the next upgrade is answered 503 E_BUSY. Keep the
+   * process's open-file limit (`ulimit -n`) above it plus 256: a node warns at start-up when it is
+   * not. 0: no ceiling. @default 20000
+   */
+  maxConnections: { env: "LIVEDRAW_MAX_CONNECTIONS", schema: int(0, 10_000_000), default: 20_000 },
+  /** How long a new connection may take to send its Socket.IO CONNECT before the node closes it, in ms. @default 5000 */
+  connectTimeoutMs: { env: "LIVEDRAW_CONNECT_TIMEOUT_MS", schema: int(500, 60_000), default: 5000 },
 } as const;
 
 type Spec = typeof SPEC;

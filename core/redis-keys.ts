@@ -134,6 +134,32 @@ export function historyKey(campaignId: string, playerId: string): string {
 /** Set of campaigns that have spin intents: the workers' periodic sweep drains each. */
 export const spinCampaignsKey = `${KEY_PREFIX}:spin-campaigns`;
 
+/** The workers' index of campaigns with work (core/work-index.ts, core/lua/indexWork-7.lua). */
+export interface WorkIndexKeys {
+  /** Sorted set: campaignId scored by "has spin work until" (+inf while it has unresolved spins, then a linger time). */
+  spins: string;
+  /** Sorted set: campaignId scored by when the issuer must next act on it (issuance, delay notice, claim deadline). */
+  issue: string;
+  /** Stream: campaigns that just became active (`c` = campaignId), read by every resolver loop's blocking read. */
+  wake: string;
+}
+
+/**
+ * The work index that holds `campaignId`. One global index today; a function of the campaign so that
+ * splitting it per Redis Cluster slot (issue 18) changes this function and `workIndexShards` only.
+ */
+export function workIndexKeys(campaignId: string): WorkIndexKeys {
+  checkId("campaign", campaignId);
+  return WORK_INDEX;
+}
+
+/** Every work index, for the rounds that read them (one today). */
+export function workIndexShards(): readonly WorkIndexKeys[] {
+  return [WORK_INDEX];
+}
+
+const WORK_INDEX: WorkIndexKeys = { spins: `${KEY_PREFIX}:work:spins`, issue: `${KEY_PREFIX}:work:issue`, wake: `${KEY_PREFIX}:work:wake` };
+
 /**
  * Sorted set across campaigns: `<campaignId>/<drawId>` scored by deadline. Only an index that lets
  * every node emit countdown ticks; the truth is in the draw's own state hash.
@@ -160,8 +186,16 @@ export function hostSessionKey(sessionHash: string): string {
   return `${KEY_PREFIX}:host-session:${sessionHash}`;
 }
 
-/** rate-limiter-flexible key prefixes (it appends `:<key>`): failed console sign-ins per host id and per client address. */
-export const hostSignInLimitPrefix = { account: `${KEY_PREFIX}:sign-in-fail:host`, address: `${KEY_PREFIX}:sign-in-fail:addr` } as const;
+/**
+ * Failed console sign-ins (server/host-session.ts): a hash `{ f: failures, at: last ms }` per
+ * (host id, client address) and per client address, each throttled with backoff; and a counter per
+ * host id, which only slows that account's sign-ins down. Each is one key (no multi-key command).
+ */
+export const hostSignInKeys = {
+  pair: (hostId: string, address: string): string => `${KEY_PREFIX}:sign-in-fail:pair:${hostId}:${address}`,
+  address: (address: string): string => `${KEY_PREFIX}:sign-in-fail:addr:${address}`,
+  account: (hostId: string): string => `${KEY_PREFIX}:sign-in-fail:host:${hostId}`,
+} as const;
 
 /** BullMQ prefix; braces make every queue key share one cluster slot. */
 export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
@@ -253,7 +287,7 @@ export const ERASURE_LOG_KEY = `${KEY_PREFIX}:privacy:erasures`;
 /** Erasure records kept (approximately; the stream is trimmed). */
 export const ERASURE_LOG_MAXLEN = 100_000;
 
-/** A one-time sign-in code of a phone, keyed by the phone's player pseudonym (never the number). */
+/** The one-time sign-in codes of a phone (hash: attempts, and each live code's HMAC → expiry), keyed by the phone's player pseudonym (never the number). */
 export const otpKey = (playerId: string): string => `${KEY_PREFIX}:otp:{${playerId}}`;
 /** Set while a new code for that phone may not be sent yet. */
 export const otpGapKey = (playerId: string): string => `${KEY_PREFIX}:otp-gap:{${playerId}}`;

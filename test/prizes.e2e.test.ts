@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveDrawClient } from "@livedraw/client-sdk";
 import type { PublishedRules, Win } from "@livedraw/protocol";
-import { campaignKeys } from "../core/redis-keys.js";
+import { campaignKeys, workIndexKeys } from "../core/redis-keys.js";
 import { tokens } from "./harness.js";
 import { liveCampaign } from "./fixtures.js";
 import { Harness, collect, http, pseudonym, uniqueId, type NodeProcess } from "./harness.js";
@@ -301,6 +301,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
     const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
     await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
     await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    // The workers' index of due campaigns says the same (else only the minute safety-net sweep finds it).
+    await redis.zadd(workIndexKeys(campaignId).issue, Date.now() - 1000, campaignId);
     expect(await expiredPush).toMatchObject({ winId: w.winId, status: "expired", failure: expect.stringMatching(/^claim deadline passed/) });
     expect(await redis.hmget(k.funnel, "wins:pending", "wins:expired")).toEqual(["0", "1"]);
     expect(await redis.zcard(k.issuePending)).toBe(0);
@@ -322,6 +324,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
     const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
     await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
     await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    // The workers' index of due campaigns says the same (else only the minute safety-net sweep finds it).
+    await redis.zadd(workIndexKeys(campaignId).issue, Date.now() - 1000, campaignId);
     expect(await expired).toMatchObject({ winId: w.winId, status: "expired", failure: "claim deadline passed", qr: null });
     expect(await redis.hmget(k.funnel, "wins:issued", "wins:expired")).toEqual(["0", "1"]);
     const staff = await tokens.sign({ sub: "desk-3", role: "staff" }, 600);

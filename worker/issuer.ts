@@ -19,6 +19,7 @@ import { rooms, type ServerToClientEvents } from "../core/protocol.js";
 import { BULL_PREFIX, ISSUANCE_QUEUE } from "../core/redis-keys.js";
 import type { SpinStore } from "../core/spin-store.js";
 import type { WinRecord, WinStore } from "../core/wins.js";
+import { indexWork, issueDueCampaigns } from "../core/work-index.js";
 import { WebhookDeliveries, type WebhookJob } from "./webhook-delivery.js";
 
 export interface IssuerDeps {
@@ -86,10 +87,14 @@ export class Issuer {
     }
   }
 
-  /** One pass over every campaign with spins. Public for tests and the benchmarks. */
+  /**
+   * One pass over the campaigns the work index says are due (core/work-index.ts): a win waiting for
+   * issuance, a delay notice or a claim deadline due now. After each visit the campaign's entry is
+   * re-derived from its keys (next due time, or removed). Public for tests and the benchmarks.
+   */
   async round(): Promise<number> {
     let moved = 0;
-    for (const campaignId of await this.deps.spins.spinCampaigns()) {
+    for (const campaignId of await issueDueCampaigns(this.deps.redis, this.deps.clock.now())) {
       if (this.stopping) break;
       moved += await this.issueCampaign(campaignId);
       for (const rec of await this.deps.wins.expireDue(campaignId)) {
@@ -100,6 +105,7 @@ export class Issuer {
         this.deps.log.info({ campaign: campaignId, win: rec.winId, kind: rec.prizeKind }, "win not issued in time: delay notice sent");
         this.push(rec);
       }
+      await indexWork(this.deps.redis, campaignId, "i");
     }
     return moved;
   }
