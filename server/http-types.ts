@@ -28,6 +28,9 @@ export interface HttpResponse {
   body: string | Buffer | StreamBody;
 }
 
+/** A response whose body is all there (never streamed): what `json` and `errorResponse` make. */
+export type FixedHttpResponse = HttpResponse & { body: string | Buffer };
+
 export function isStreamBody(body: HttpResponse["body"]): body is StreamBody {
   return typeof body === "object" && !Buffer.isBuffer(body);
 }
@@ -36,12 +39,12 @@ export type HttpHandler = (req: HttpRequest) => Promise<HttpResponse>;
 
 import { ERRORS, type ErrorCode } from "../core/protocol.js";
 
-export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResponse {
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): FixedHttpResponse {
   return { status, headers: { "content-type": "application/json; charset=utf-8", ...headers }, body: JSON.stringify(body) };
 }
 
 /** The one shape of every HTTP error: `{ "error": { "code", "message" } }` with the code's status. */
-export function errorResponse(code: ErrorCode, message?: string, retryAfterMs?: number): HttpResponse {
+export function errorResponse(code: ErrorCode, message?: string, retryAfterMs?: number): FixedHttpResponse {
   const error = retryAfterMs === undefined ? { code, message: message ?? ERRORS[code].message } : { code, message: message ?? ERRORS[code].message, retryAfterMs };
   return json(ERRORS[code].status, { error });
 }

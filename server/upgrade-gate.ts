@@ -19,7 +19,7 @@ import type { Server as EngineServer, Socket as EngineSocket } from "engine.io";
 import type { HttpRequest as UwsRequest, HttpResponse as UwsResponse, TemplatedApp, WebSocketBehavior } from "uWebSockets.js";
 import { clientAddress } from "./client-address.js";
 import type { TransportConnections, TransportRefusal } from "./connection-limit.js";
-import { errorResponse, type HttpResponse } from "./http-types.js";
+import { errorResponse, type FixedHttpResponse as HttpResponse } from "./http-types.js";
 
 /** `retryAfterMs` of a refused upgrade (and its `Retry-After`). */
 export const UPGRADE_RETRY_AFTER_MS = 5000;
