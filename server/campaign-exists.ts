@@ -23,9 +23,7 @@ export class CampaignExistence {
     return exists;
   }
 
-  /** E_CAMPAIGN_NOT_FOUND unless the campaign exists; `fresh` reads Redis past the cache (a campaign created a moment ago on another node). */
-  async require(campaignId: string, options: { fresh?: boolean } = {}): Promise<void> {
-    if (options.fresh) this.cache.delete(campaignId);
+  async require(campaignId: string): Promise<void> {
     if (!(await this.exists(campaignId))) throw new AppError("E_CAMPAIGN_NOT_FOUND");
   }
 }

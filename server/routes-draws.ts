@@ -38,12 +38,9 @@ export const drawRoutes: readonly Route[] = [
   }),
   route({
     method: "GET", path: DRAWS, allow: ["public"], scope: "none", cost: "read", summary: "the campaign's draws, newest first (at most 50)",
-    handler: async (ctx, { params: { campaignId } }) => {
-      const draws = await ctx.store.listDraws(campaignId, DRAW_LIST_LIMIT);
-      // Only an empty list asks whether the campaign exists at all (from Redis, not the cache).
-      if (draws.length === 0) await ctx.campaigns.require(campaignId, { fresh: true });
-      return json(200, { campaignId, draws });
-    },
+    // A live-draw campaign comes into being with its first draw: before it, an id names nothing yet,
+    // and the console lists its (no) draws all the same. So an unknown campaign is an empty list.
+    handler: async (ctx, { params: { campaignId } }) => json(200, { campaignId, draws: await ctx.store.listDraws(campaignId, DRAW_LIST_LIMIT) }),
   }),
   route({
     method: "GET", path: DRAW, allow: ["public"], scope: "none", cost: "read", summary: "the draw's snapshot (winners of revealed tiers only)",
