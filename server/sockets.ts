@@ -27,6 +27,8 @@ import { spinHandlers } from "./handlers/spins.js";
 import { leaderboardHandlers } from "./handlers/leaderboards.js";
 import { taskHandlers } from "./handlers/tasks.js";
 import { prizeHandlers } from "./handlers/prizes.js";
+import { stageHandlers } from "./handlers/stage.js";
+import { StageStore } from "./stage.js";
 import type { Bind, EventName, HandlerGroup, IoSocket } from "./handlers/types.js";
 import type { IoServer } from "./context.js";
 import { SECURITY_HEADERS } from "./routes.js";
@@ -44,7 +46,7 @@ export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The only events a viewer may send; every other one is answered E_FORBIDDEN. */
-export const VIEWER_EVENTS: ReadonlySet<EventName> = new Set<EventName>(["campaign:subscribe", "time:sync", "campaign:rules", "leaderboard:subscribe"]);
+export const VIEWER_EVENTS: ReadonlySet<EventName> = new Set<EventName>(["campaign:subscribe", "time:sync", "campaign:rules", "leaderboard:subscribe", "stage:get"]);
 
 /** A viewer's id, unique per socket. Viewers never join a player room, so a player whose id looks like one gains nothing. */
 function viewerId(socketId: string): string {
@@ -96,14 +98,16 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       (err: unknown) => log.warn({ err, player: logId(playerId) }, "player profile not saved (retried at the next connection)"),
     );
   }
-  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers, prizeHandlers];
+  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers, prizeHandlers, stageHandlers(new StageStore(ctx.redis))];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
   async function authenticate(socketId: string, auth: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined>): Promise<SocketData> {
     const token = auth?.token;
     if (typeof token === "string" && token !== "") {
       const claims = await ctx.tokens.verify(token);
-      if (claims.role === "host") return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
+      if (claims.role === "host") {
+        return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt, ...(claims.campaigns ? { hostCampaigns: claims.campaigns } : {}) };
+      }
       if (claims.role === "staff") throw new AppError("E_FORBIDDEN", "Staff tokens are for the redemption endpoint (POST /v1/campaigns/:campaignId/redemptions), not for sockets.");
       // From here on the player is their pseudonym: Redis, logs, rooms and broadcasts never see the raw `sub`.
       const playerId = ctx.pseudonyms.player(claims.sub);

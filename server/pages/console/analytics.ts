@@ -46,6 +46,8 @@ const el = {
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : "–");
 
 let campaignId = "";
+/** Told on each read whether the campaign is an instant-win one (the console shows only the panels that apply). */
+let onKind: (instantWin: boolean) => void = () => undefined;
 let timer: ReturnType<typeof setInterval> | null = null;
 let last: { at: number; resolved: number } | null = null;
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -56,6 +58,7 @@ async function refresh(): Promise<void> {
   try {
     const a = await api<Analytics>("GET", `/v1/campaigns/${encodeURIComponent(id)}/analytics`);
     if (id !== campaignId) return;
+    onKind(a.instantWin);
     const rate = last ? ((a.spinsResolved - last.resolved) * 1000) / Math.max(1, a.serverTime - last.at) : null;
     last = { at: a.serverTime, resolved: a.spinsResolved };
     setText(el.online, fmt(a.online));
@@ -101,8 +104,9 @@ async function refresh(): Promise<void> {
 }
 
 /** Called when the console follows a campaign. */
-export function followAnalytics(id: string): void {
+export function followAnalytics(id: string, kind: (instantWin: boolean) => void = () => undefined): void {
   campaignId = id;
+  onKind = kind;
   last = null;
   const base = `/v1/campaigns/${encodeURIComponent(id)}/export`;
   el.winners.href = `${base}?what=winners`;

@@ -1,0 +1,198 @@
+/**
+ * The night as a gala host runs it, in Chromium (playwright-core), in Chinese (the default): two
+ * draws open at once in one campaign, the host puts one on the big screen (the stage), and the screen
+ * shows only that draw — its title, countdown, winners and summary — while the other draw closes,
+ * draws and reveals itself; through the screen's node being SIGKILLed and restarted; a second
+ * console (the backup laptop) sees the same stage and drives the reveal. Screenshots go to
+ * SHOW_SHOTS (default /tmp/livedraw-show-shots), never into the repository.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DrawCountdown, DrawSnapshot } from "@livedraw/protocol";
+import { hashPassword } from "../server/host-accounts.js";
+import { findChromium } from "./chromium.js";
+import { freePort } from "../scripts/redis-server.js";
+import { Harness, http, uniqueId, type NodeProcess } from "./harness.js";
+
+const CHROMIUM = findChromium();
+const SHOTS = process.env.SHOW_SHOTS ?? "/tmp/livedraw-show-shots";
+const HOST = { id: "host-a", password: "a-long-test-password-42" };
+const HOSTS = `${HOST.id}:${await hashPassword(HOST.password)}`;
+
+/** A Latin word a host could read on the page ("drand" and URLs excepted). */
+const ENGLISH = /\b(?!drand\b)[A-Za-z]{3,}\b/;
+const english = (texts: string[]) => texts.map((s) => s.replace(/https?:\/\/\S+/g, "")).filter((s) => ENGLISH.test(s));
+
+describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () => {
+  const h = new Harness();
+  let node: NodeProcess;
+  let screenNode: NodeProcess;
+  let browser: Browser;
+  const campaignId = uniqueId("gala");
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    await h.startRedis();
+    node = await h.startNode({ LIVEDRAW_HOSTS: HOSTS, LIVEDRAW_JOIN_URL: "https://join.example.com/d?c={campaignId}" });
+    await h.startWorker();
+    browser = await chromium.launch({ executablePath: CHROMIUM!, args: ["--no-sandbox", "--disable-gpu"] });
+    h.defer(() => browser.close());
+  });
+  afterAll(() => h.cleanup());
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  const snapshot = async (drawId: string) => (await http<DrawSnapshot>(`${node.url}/v1/campaigns/${campaignId}/draws/${drawId}`)).body;
+  const watch = (p: Page) => {
+    p.on("pageerror", (e) => pageErrors.push(e.message));
+    p.on("console", (m) => {
+      if (m.type() !== "error" || (m.text().includes("401") && m.location().url.endsWith("/v1/host/session"))) return;
+      // While the screen's node is down (SIGKILL), the browser logs each refused reconnect: expected.
+      if (m.text().includes("WebSocket connection") && m.text().includes("ERR_CONNECTION_REFUSED")) return;
+      pageErrors.push(`${m.text()} ${m.location().url}`);
+    });
+  };
+  async function signedInConsole(): Promise<Page> {
+    const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
+    watch(page);
+    await page.goto(`${node.url}/control?campaign=${campaignId}`);
+    await page.locator("#signin input[name=hostId]").fill(HOST.id);
+    await page.locator("#signin input[name=password]").fill(HOST.password);
+    await page.locator("#signin button[type=submit]").click();
+    await page.locator("#conn.connected").waitFor();
+    return page;
+  }
+  /** Everything a host can read on the page (text, labels, placeholders, buttons) but data (ids, names, draw titles, URLs), for the language check. */
+  const visibleText = (p: Page) =>
+    p.evaluate(`(() => {
+      const out = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+        const el = n.parentElement;
+        if (!el || !el.checkVisibility() || el.closest("#d-id, #join-url, .wall, #reveal-winners, #campaign, #stage-line, #who, .dtitle, [lang=en]")) continue;
+        if (n.textContent.trim()) out.push(n.textContent.trim());
+      }
+      for (const el of document.querySelectorAll("[placeholder], [aria-label]")) {
+        if (el.checkVisibility && !el.checkVisibility()) continue;
+        for (const a of ["placeholder", "aria-label"]) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+      }
+      return out;
+    })()`) as Promise<string[]>;
+
+  it("two draws open at once: the screen shows only the staged one, through a node kill; a second console drives", async () => {
+    const consoleA = await signedInConsole();
+    // The console speaks Chinese by default: no English word a host could read.
+    expect(english(await visibleText(consoleA))).toEqual([]);
+
+    const port = await freePort();
+    screenNode = await h.startNode({ PORT: String(port), LIVEDRAW_JOIN_URL: "https://join.example.com/d?c={campaignId}" });
+    const screen = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    watch(screen);
+    await screen.goto(`${screenNode.url}/screen/${campaignId}`);
+    await screen.locator("#qr svg").waitFor();
+    await screen.locator("#status").waitFor({ state: "hidden" });
+    // Every title and winner id the screen ever shows, recorded in the page as it changes.
+    await screen.evaluate(`(() => {
+      window.__titles = new Set();
+      window.__winners = new Set();
+      const record = () => {
+        window.__titles.add(document.getElementById("title").textContent);
+        for (const w of document.querySelectorAll("[data-winner]")) window.__winners.add(w.getAttribute("data-winner"));
+      };
+      new MutationObserver(record).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+      record();
+    })()`);
+    const seen = async () => (await screen.evaluate(`({ titles: [...window.__titles], winners: [...window.__winners] })`)) as { titles: string[]; winners: string[] };
+
+    // 12 players, subscribed before any draw opens.
+    const players = await Promise.all(Array.from({ length: 12 }, (_, i) => h.player(node.url, `guest-${i}`, `员工${String(i).padStart(2, "0")}号`)));
+    await Promise.all(players.map((p) => p.subscribe(campaignId)));
+
+    // The host opens the hall's draw from the console (特等奖 × 1, 幸运奖 × 3): it goes on screen.
+    const form = consoleA.locator("#create");
+    await form.locator("input[name=title]").fill("年会抽奖");
+    await form.locator("input[name=seconds]").fill("8");
+    await form.locator("button[type=submit]").click();
+    await consoleA.locator("#s-countdown[aria-pressed=true]").waitFor();
+    const hallId = (await consoleA.locator("#draws li.current").getAttribute("data-draw"))!;
+    expect(hallId).toBeTruthy();
+    await screen.locator("#title", { hasText: "年会抽奖" }).waitFor();
+
+    // Meanwhile another draw opens in the same campaign (the demo opens one every 20 s): short,
+    // revealing itself. Its events reach every screen's socket; none may show on the screen.
+    const host = await h.hostToken();
+    const other = await http<DrawCountdown>(`${node.url}/v1/campaigns/${campaignId}/draws`, {
+      token: host,
+      body: { title: "Demo draw 5", durationMs: 2000, winners: 2, autoReveal: true },
+    });
+    expect(other.status).toBe(201);
+    const otherId = other.body.drawId;
+    await Promise.all(players.map((p) => p.enter(campaignId, hallId)));
+    await Promise.all(players.slice(0, 6).map((p) => p.enter(campaignId, otherId)));
+
+    await screen.locator("#wall li").nth(5).waitFor({ timeout: 10_000 });
+    await screen.locator("#entrants", { hasText: "12" }).waitFor({ timeout: 10_000 });
+    await shot(screen, "show-1-countdown-1080");
+    await shot(consoleA, "show-1-console-countdown-720");
+
+    // The other draw is done (revealed automatically) while the hall's is still counting down.
+    for (let d = await snapshot(otherId); d.phase !== "done"; d = await snapshot(otherId)) await new Promise((r) => setTimeout(r, 200));
+    const otherWinners = (await snapshot(otherId)).revealed.flatMap((t) => t.winners.map((w) => w.intentId));
+    expect(otherWinners).toHaveLength(2);
+    // The console did not jump to it either.
+    expect(await consoleA.locator("#d-title").textContent()).toBe("年会抽奖");
+
+    // A second console (the backup laptop) sees the same stage.
+    const consoleB = await signedInConsole();
+    await consoleB.locator("#d-title", { hasText: "年会抽奖" }).waitFor();
+    await consoleB.locator("#s-countdown[aria-pressed=true]").waitFor();
+
+    // The hall's draw closes and draws; the backup console reveals the first tier.
+    await consoleB.locator("#a-reveal:not([disabled])").waitFor({ timeout: 30_000 });
+    await shot(screen, "show-2-drawn-1080");
+    await consoleB.locator("#a-reveal").click();
+    await consoleA.locator("#s-reveal[aria-pressed=true]").waitFor(); // the first console follows
+    const tier1 = screen.locator('#reveal-winners li.settled[data-tier="tier-1"]');
+    await tier1.first().waitFor({ timeout: 15_000 });
+    let hall = await snapshot(hallId);
+    expect(await tier1.first().getAttribute("data-winner")).toBe(hall.revealed[0]!.winners[0]!.intentId);
+    await shot(screen, "show-3-tier-1-1080");
+
+    // The screen's node dies; the host reveals the next tier meanwhile; the screen comes back to it.
+    await screenNode.stop("SIGKILL");
+    await screen.locator("#status").waitFor({ state: "visible" });
+    expect(await screen.locator("#title").textContent()).toBe("年会抽奖"); // not blank while away
+    await shot(screen, "show-4-reconnecting-1080");
+    await consoleA.locator("#a-reveal").click();
+    await consoleA.locator('#d-tiers li[data-tier="tier-2"] li[data-winner]').first().waitFor({ timeout: 15_000 });
+    screenNode = await h.startNode({ PORT: String(port), LIVEDRAW_JOIN_URL: "https://join.example.com/d?c={campaignId}" });
+    await screen.locator("#status").waitFor({ state: "hidden", timeout: 20_000 });
+    const tier2 = screen.locator('#reveal-winners li.settled[data-tier="tier-2"]');
+    await tier2.nth(2).waitFor({ timeout: 20_000 });
+    hall = await snapshot(hallId);
+    expect(hall.phase).toBe("done");
+    expect((await tier2.evaluateAll((ws) => ws.map((w) => w.getAttribute("data-winner")))).sort()).toEqual(hall.revealed[1]!.winners.map((w) => w.intentId).sort());
+
+    // The backup console puts the summary on screen: every tier, grand prize first, under the hall's title.
+    await consoleB.locator("#s-summary").click();
+    await screen.locator("#reveal-tier", { hasText: "年会抽奖 · 中奖名单" }).waitFor({ timeout: 10_000 });
+    const summary = await screen.$$eval("#reveal-winners li.settled", (ws) => ws.map((w) => `${w.getAttribute("data-tier")}/${w.getAttribute("data-winner")}`));
+    const expected = hall.tiers.flatMap((t) => hall.revealed.find((r) => r.tierId === t.tierId)!.winners.map((w) => `${t.tierId}/${w.intentId}`));
+    expect(summary).toEqual(expected);
+    expect(await screen.locator(".tier-group h3").first().textContent()).toBe("特等奖");
+    await shot(screen, "show-5-summary-1080");
+    await shot(consoleB, "show-5-console-summary-720");
+
+    // Nothing of the other draw ever reached the screen.
+    const { titles, winners } = await seen();
+    expect(titles).not.toContain("Demo draw 5");
+    expect(titles.filter((t) => t !== "大屏")).toEqual(["年会抽奖"]);
+    expect(winners.filter((w) => otherWinners.includes(w))).toEqual([]);
+    // And the screen spoke Chinese throughout.
+    expect(english(await visibleText(screen))).toEqual([]);
+    expect(english(await visibleText(consoleB))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+});
