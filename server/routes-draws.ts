@@ -22,6 +22,7 @@ import { parseBody, pathId } from "./http-body.js";
 import { json, type HttpRequest, type HttpResponse } from "./http-types.js";
 import { publicReads } from "./public-reads.js";
 import { startDraw } from "./start-draw.js";
+import { announceRedraw } from "./stage.js";
 
 /** Most draws `GET /v1/campaigns/:campaignId/draws` lists. */
 export const DRAW_LIST_LIMIT = 50;
@@ -64,7 +65,8 @@ export async function drawRoutes(ctx: NodeContext, req: HttpRequest, parts: stri
     const winner = await ctx.draws.redraw(campaignId, drawId, body.tierId, body.replaces);
     if (winner) await ctx.drawClaims.redrawn(campaignId, drawId, winner.intentId, ctx.clock.now());
     ctx.log.info({ host: who.hostId, campaignId, drawId, tierId: body.tierId, replaced: body.replaces }, "host redrew a prize");
-    await recordHostAction(ctx, campaignId, who, "redraw", { drawId, tierId: body.tierId, replaces: body.replaces, entryId: winner?.intentId ?? null });
+    await recordHostAction(ctx, campaignId, who, "redraw", { drawId, tierId: body.tierId, replaces: body.replaces, entryId: winner?.intentId ?? null, reason: body.reason ?? null });
+    await announceRedraw(ctx, campaignId, { drawId, tierId: body.tierId, replaced: body.replaces, winner: winner?.intentId ?? null, reason: body.reason ?? null, hostId: who.hostId, at: ctx.clock.now() });
     return json(200, { campaignId, drawId, tierId: body.tierId, replaced: body.replaces, winner });
   }
   if (method === "POST" && action === "cancel") {

@@ -7,7 +7,8 @@
  */
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { STAGE_PHASES, type Stage, type StageGetPayload, type StagePhase, type StageSetPayload } from "../core/protocol.js";
+import { STAGE_PHASES, rooms, type Stage, type StageGetPayload, type StagePhase, type StageRedraw, type StageSetPayload } from "../core/protocol.js";
+import type { NodeContext } from "./context.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import { idSchema } from "../core/schemas.js";
 
@@ -31,12 +32,21 @@ export class StageStore {
   }
 
   /** Sets the stage and returns it with its new version. */
-  async set(campaignId: string, drawId: string | null, phase: StagePhase, hostId: string, now: number): Promise<Stage> {
+  set(campaignId: string, drawId: string | null, phase: StagePhase, hostId: string, now: number): Promise<Stage> {
+    return this.change(campaignId, { drawId: drawId ?? "", phase, updatedAt: String(now), updatedBy: hostId });
+  }
+
+  /** Records a redraw for the screens' notice (the draw on screen and its phase stay as they are). */
+  noteRedraw(campaignId: string, redraw: StageRedraw): Promise<Stage> {
+    return this.change(campaignId, { redraw: JSON.stringify(redraw), updatedAt: String(redraw.at), updatedBy: redraw.hostId });
+  }
+
+  private async change(campaignId: string, fields: Record<string, string>): Promise<Stage> {
     const key = campaignKeys(campaignId).stage;
     const results = await this.redis
       .multi()
       .hincrby(key, "version", 1)
-      .hset(key, { drawId: drawId ?? "", phase, updatedAt: String(now), updatedBy: hostId })
+      .hset(key, fields)
       .expire(key, STAGE_TTL_SECONDS)
       .hgetall(key)
       .exec();
@@ -54,7 +64,22 @@ function toStage(campaignId: string, h: Record<string, string>): Stage {
     version: Number(h.version ?? 0),
     updatedAt: Number(h.updatedAt ?? 0),
     updatedBy: h.updatedBy ? h.updatedBy : null,
+    redraw: h.redraw ? (JSON.parse(h.redraw) as StageRedraw) : null,
   };
+}
+
+/**
+ * After a host's redraw (server/routes-draws.ts): the stage notes it and every screen and console
+ * is told (`stage:update`), so the hall sees "re-drawn: absent". A failure here is logged, not
+ * answered: the redraw itself stands.
+ */
+export async function announceRedraw(ctx: NodeContext, campaignId: string, redraw: StageRedraw): Promise<void> {
+  try {
+    const stage = await new StageStore(ctx.redis).noteRedraw(campaignId, redraw);
+    ctx.io.to(rooms.campaign(campaignId)).emit("stage:update", stage);
+  } catch (err) {
+    ctx.log.warn({ err, campaignId, drawId: redraw.drawId }, "redraw done but not announced to the screens");
+  }
 }
 
 // ---- drift checks: these lines fail to compile if a schema and its protocol type disagree.

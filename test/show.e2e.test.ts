@@ -185,6 +185,40 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     await shot(screen, "show-5-summary-1080");
     await shot(consoleB, "show-5-console-summary-720");
 
+    // Redraw with care: the backup console has verified the proof; the first console redraws a
+    // lucky-prize winner who is absent, after a confirmation that insists on a reason.
+    await consoleB.locator("#verify").click();
+    await consoleB.locator("#verify-msg", { hasText: "已验证" }).waitFor({ timeout: 20_000 });
+    const replaced = hall.revealed[1]!.winners[0]!;
+    await consoleA.locator(`#d-tiers li[data-winner="${replaced.intentId}"] button`).click();
+    await consoleA.locator("#redraw-dialog[open]").waitFor();
+    expect(await consoleA.locator("#redraw-who").textContent()).toContain(replaced.name);
+    await consoleA.locator("#redraw-confirm").click();
+    await consoleA.locator("#redraw-msg", { hasText: "请选择原因" }).waitFor();
+    expect((await snapshot(hallId)).revealed[1]!.winners.map((w) => w.intentId)).toContain(replaced.intentId); // nothing changed yet
+    await shot(consoleA, "show-6-console-redraw-confirm-720");
+    const reproof = consoleB.waitForRequest((r) => r.url().endsWith(`/draws/${hallId}/proof`), { timeout: 20_000 });
+    await consoleA.locator('#redraw-dialog input[value="absent"]').check();
+    await consoleA.locator("#redraw-confirm").click();
+    await consoleA.locator("#redraw-dialog").waitFor({ state: "hidden" });
+    const after = await snapshot(hallId);
+    const newcomer = after.revealed[1]!.winners.find((w) => !hall.revealed[1]!.winners.some((o) => o.intentId === w.intentId))!;
+    expect(newcomer).toBeTruthy();
+    // The screen says so, and marks the new winner in the summary.
+    await screen.locator("#reveal-note", { hasText: "幸运奖重新抽取：缺席" }).waitFor({ timeout: 10_000 });
+    expect(await screen.locator("#reveal-winners li.redrawn").getAttribute("data-winner")).toBe(newcomer.intentId);
+    expect(await screen.locator(`#reveal-winners [data-winner="${replaced.intentId}"]`).count()).toBe(0);
+    await shot(screen, "show-6-redrawn-1080");
+    // The backup console's verdict is taken again on the new proof.
+    await reproof;
+    await consoleB.locator("#verify-msg", { hasText: "已验证" }).waitFor({ timeout: 20_000 });
+    // The audit log has it, with the host and the reason.
+    const audit = await http<{ records: { type: string; data: Record<string, unknown> }[] }>(`${node.url}/v1/campaigns/${campaignId}/audit`);
+    const redraws = audit.body.records.filter((r) => r.type === "host.action" && r.data.action === "redraw");
+    expect(redraws).toEqual([expect.objectContaining({ data: expect.objectContaining({ hostId: HOST.id, via: "session", reason: "absent", replaces: replaced.intentId, entryId: newcomer.intentId }) })]);
+    const stages = audit.body.records.filter((r) => r.type === "host.action" && r.data.action === "set-stage");
+    expect(stages.map((r) => r.data.phase)).toEqual(["countdown", "reveal", "summary"]);
+
     // Nothing of the other draw ever reached the screen.
     const { titles, winners } = await seen();
     expect(titles).not.toContain("Demo draw 5");

@@ -17,6 +17,22 @@ export type StagePhase = "waiting" | "countdown" | "reveal" | "summary";
 
 export const STAGE_PHASES: readonly StagePhase[] = ["waiting", "countdown", "reveal", "summary"];
 
+/** Why a host redrew a prize: the winner was absent, was not eligible, declined, or did not claim in time. */
+export type RedrawReason = "absent" | "ineligible" | "declined" | "unclaimed";
+
+/** The last redraw of the staged draw, for the screens' notice ("re-drawn: absent"). */
+export interface StageRedraw {
+  drawId: string;
+  tierId: string;
+  /** The intent id of the winner who lost the slot. */
+  replaced: string;
+  /** The intent id of the new winner; null when nobody was left to draw. */
+  winner: string | null;
+  reason: RedrawReason | null;
+  hostId: string;
+  at: number;
+}
+
 export interface Stage {
   campaignId: string;
   /** The draw on screen; null before a host stages one. */
@@ -28,6 +44,8 @@ export interface Stage {
   updatedAt: number;
   /** The host who made the last change; null before the first. */
   updatedBy: string | null;
+  /** The last redraw of any draw of the campaign (screens show it when it is the staged draw's); null if none. */
+  redraw: StageRedraw | null;
 }
 
 export interface StageGetPayload {

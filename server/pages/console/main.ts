@@ -65,6 +65,11 @@ const el = {
   lang: byId<HTMLButtonElement>("lang"),
   stageLine: byId("stage-line"),
   stageButtons: [...document.querySelectorAll<HTMLButtonElement>(".stage-bar button[data-phase]")],
+  redrawDialog: byId<HTMLDialogElement>("redraw-dialog"),
+  redrawForm: byId<HTMLFormElement>("redraw-form"),
+  redrawWho: byId("redraw-who"),
+  redrawKeep: byId<HTMLButtonElement>("redraw-keep"),
+  redrawMsg: byId("redraw-msg"),
 };
 
 translatePage();
@@ -209,6 +214,7 @@ async function follow(id: string): Promise<void> {
       series.push(change.p.entrants);
       if (series.length > 61) series.shift();
     } else void loadDraws();
+    if (change.kind === "redraw") redrawn();
     render();
   });
   // Draws that are not on screen still change the list.
@@ -341,7 +347,7 @@ function render(): void {
             { class: "winners" },
             ...shown.winners.map((w) => {
               const redraw = h("button", { type: "button", class: "small", "aria-label": t("live.redrawOf", { name: w.name }) }, t("live.redraw"));
-              redraw.addEventListener("click", () => void act(`redraw`, { tierId: tier.tierId, replaces: w.intentId }));
+              redraw.addEventListener("click", () => askRedraw(d.drawId, tier.tierId, tier.name, w.intentId, w.name));
               return h("li", { "data-winner": w.intentId }, h("span", { class: "wname" }, w.name), d.phase === "revealing" || d.phase === "done" ? redraw : null);
             }),
           )
@@ -368,7 +374,7 @@ function renderChart(drawId: string): void {
 
 // ------------------------------------------------------------------ actions
 
-async function act(action: "reveal" | "redraw" | "cancel" | "close", body: Record<string, unknown> = {}): Promise<void> {
+async function act(action: "reveal" | "cancel" | "close", body: Record<string, unknown> = {}): Promise<void> {
   const d = show?.draw();
   if (!d) return;
   say(el.liveMsg, "");
@@ -388,7 +394,7 @@ el.cancel.addEventListener("click", () => {
   if (reason !== null) void act("cancel", { reason: reason.trim() || t("live.cancelDefault") });
 });
 
-el.verify.addEventListener("click", async () => {
+async function verify(): Promise<void> {
   const d = show?.draw();
   if (!d) return;
   say(el.verifyMsg, t("proof.verifying"), true);
@@ -399,6 +405,52 @@ el.verify.addEventListener("click", async () => {
     else say(el.verifyMsg, t("proof.bad", { problems: result.problems.join("; ") }));
   } catch (err) {
     sayProblem(el.verifyMsg, err);
+  }
+}
+el.verify.addEventListener("click", () => void verify());
+
+/** A redraw changes the proof: a verdict shown before it is out of date, so it is taken again. */
+function redrawn(): void {
+  if (el.verifyMsg.textContent === "") return;
+  say(el.verifyMsg, "");
+  if (show?.draw()?.phase === "done") void verify();
+}
+
+// ------------------------------------------------------------------ redraw, with a confirmation and a reason
+
+let pendingRedraw: { drawId: string; tierId: string; replaces: string; name: string } | null = null;
+
+function askRedraw(drawId: string, tierId: string, tierName: string, replaces: string, name: string): void {
+  pendingRedraw = { drawId, tierId, replaces, name };
+  el.redrawForm.reset();
+  say(el.redrawMsg, "");
+  setText(el.redrawWho, t("redraw.who", { tier: tierName, name }));
+  el.redrawDialog.showModal();
+}
+
+el.redrawKeep.addEventListener("click", () => {
+  pendingRedraw = null;
+  el.redrawDialog.close();
+});
+
+el.redrawForm.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const reason = new FormData(el.redrawForm).get("reason");
+  const p = pendingRedraw;
+  if (!p) return el.redrawDialog.close();
+  if (typeof reason !== "string" || reason === "") return say(el.redrawMsg, t("redraw.pick"));
+  try {
+    const out = await api<{ winner: { name: string } | null }>(
+      "POST",
+      `/v1/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(p.drawId)}/redraw`,
+      { tierId: p.tierId, replaces: p.replaces, reason },
+    );
+    pendingRedraw = null;
+    el.redrawDialog.close();
+    say(el.liveMsg, out.winner ? t("redraw.done", { name: p.name, winner: out.winner.name }) : t("redraw.nobody", { name: p.name }), true);
+  } catch (err) {
+    const problem = describeProblem(err);
+    say(el.redrawMsg, `${problem.message} (${problem.code})`);
   }
 });
 

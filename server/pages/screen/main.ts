@@ -213,7 +213,7 @@ function hideOverlay(): void {
 type Item = { tierId: string; name: string; intentId: string };
 
 /** Shows pages of groups (a tier's name over its winners); turns pages when there are several. */
-function showOverlay(key: string, heading: string, pages: { tier: string; items: Item[] }[][], note = ""): void {
+function showOverlay(key: string, heading: string, pages: { tier: string; items: Item[] }[][], note = "", redrawn: string | null = null): void {
   if (key === overlayKey) return;
   overlayKey = key;
   clearInterval(pageTimer);
@@ -230,11 +230,12 @@ function showOverlay(key: string, heading: string, pages: { tier: string; items:
           "li",
           { class: "tier-group" },
           g.tier ? h("h3", {}, g.tier) : null,
-          h("ol", {}, ...g.items.map((w) => h("li", { class: "settled", "data-tier": w.tierId, "data-winner": w.intentId }, w.name))),
+          h("ol", {}, ...g.items.map((w) => h("li", { class: w.intentId === redrawn ? "settled redrawn" : "settled", "data-tier": w.tierId, "data-winner": w.intentId }, w.name))),
         ),
       ),
     );
     setText(el.revealNote, [note, pages.length > 1 ? t("screen.pageOf", { n: page + 1, total: pages.length }) : ""].filter(Boolean).join(" · "));
+    el.revealNote.classList.toggle("redraw", redrawn !== null || note.includes(t("screen.redrawnWord")));
   };
   draw();
   if (pages.length > 1) {
@@ -253,16 +254,27 @@ function chunk<T>(list: T[], size: number): T[][] {
   return out.length > 0 ? out : [[]];
 }
 
+/** The staged draw's last redraw, if it touched one of these tiers: the note and the new winner to mark. */
+function redrawNote(d: DrawSnapshot, tiers: RevealedTier[]): { note: string; winner: string | null; key: string } {
+  const rd = show?.stage.redraw;
+  const tier = rd && rd.drawId === d.drawId ? tiers.find((r) => r.tierId === rd.tierId) : undefined;
+  if (!rd || !tier) return { note: "", winner: null, key: "" };
+  const reason = rd.reason ? t(`reason.${rd.reason}` as MessageKey) : t("reason.none");
+  return { note: t("screen.redrawn", { tier: tier.name, reason }), winner: rd.winner, key: `${rd.at}` };
+}
+
 function showTier(d: DrawSnapshot, r: RevealedTier): void {
-  const key = `tier:${d.drawId}:${r.tierId}:${r.winners.map((w) => w.intentId).join(",")}`;
-  showOverlay(key, r.name, chunk(items(r), PAGE_SIZE).map((p) => [{ tier: "", items: p }]));
+  const rd = redrawNote(d, [r]);
+  const key = `tier:${d.drawId}:${r.tierId}:${r.winners.map((w) => w.intentId).join(",")}:${rd.key}`;
+  showOverlay(key, r.name, chunk(items(r), PAGE_SIZE).map((p) => [{ tier: "", items: p }]), rd.note, rd.winner);
 }
 
 /** Every revealed tier in tier order (grand prize first); small tiers share a page. */
 function showSummary(d: DrawSnapshot): void {
   const byTier = new Map(d.revealed.map((r) => [r.tierId, r]));
   const ordered = d.tiers.map((tier) => byTier.get(tier.tierId)).filter((r): r is RevealedTier => r !== undefined);
-  const key = `summary:${d.drawId}:${ordered.map((r) => r.tierId + "=" + r.winners.map((w) => w.intentId).join(",")).join(";")}`;
+  const rd = redrawNote(d, ordered);
+  const key = `summary:${d.drawId}:${ordered.map((r) => r.tierId + "=" + r.winners.map((w) => w.intentId).join(",")).join(";")}:${rd.key}`;
   const pages: { tier: string; items: Item[] }[][] = [];
   let current: { tier: string; items: Item[] }[] = [];
   let used = 0;
@@ -279,7 +291,7 @@ function showSummary(d: DrawSnapshot): void {
     }
   }
   if (current.length > 0 || pages.length === 0) pages.push(current);
-  showOverlay(key, `${d.title} · ${t("screen.summary")}`, pages, d.phase === "done" ? t("screen.verified") : "");
+  showOverlay(key, `${d.title} · ${t("screen.summary")}`, pages, [rd.note, d.phase === "done" ? t("screen.verified") : ""].filter(Boolean).join(" · "), rd.winner);
 }
 
 // ------------------------------------------------------------------ the roll

@@ -104,6 +104,21 @@ const zh = {
   "screen.summary": "中奖名单",
   "screen.verified": "可验证：种子已公开，任何人可复算中奖者",
   "screen.pageOf": "第 {n}/{total} 页",
+  "screen.redrawn": "{tier}重新抽取：{reason}",
+  "screen.redrawnWord": "重新抽取",
+  "reason.absent": "缺席",
+  "reason.ineligible": "不符合条件",
+  "reason.declined": "放弃领奖",
+  "reason.unclaimed": "逾期未领",
+  "reason.none": "主持人决定",
+  "redraw.title": "重新抽取",
+  "redraw.who": "重抽{tier}的中奖者“{name}”？此操作不可撤销，将写入审计日志。",
+  "redraw.reason": "原因",
+  "redraw.keep": "保留原中奖者",
+  "redraw.confirm": "确认重抽",
+  "redraw.pick": "请选择原因。",
+  "redraw.done": "已重抽：{name} → {winner}",
+  "redraw.nobody": "已重抽：{name} 的名额已无人可补。",
 } as const;
 
 export type MessageKey = keyof typeof zh;
@@ -207,6 +222,21 @@ const en: Record<MessageKey, string> = {
   "screen.summary": "Winners",
   "screen.verified": "Verifiable: the seed is public, anyone can recompute the winners",
   "screen.pageOf": "Page {n}/{total}",
+  "screen.redrawn": "{tier} re-drawn: {reason}",
+  "screen.redrawnWord": "re-drawn",
+  "reason.absent": "absent",
+  "reason.ineligible": "ineligible",
+  "reason.declined": "declined",
+  "reason.unclaimed": "unclaimed",
+  "reason.none": "host's decision",
+  "redraw.title": "Redraw",
+  "redraw.who": "Redraw {tier}'s winner {name}? This cannot be undone and goes into the audit log.",
+  "redraw.reason": "Reason",
+  "redraw.keep": "Keep the winner",
+  "redraw.confirm": "Redraw",
+  "redraw.pick": "Pick a reason.",
+  "redraw.done": "Redrawn: {name} → {winner}",
+  "redraw.nobody": "Redrawn: nobody was left to take {name}'s place.",
 };
 
 export type Locale = "zh-CN" | "en";

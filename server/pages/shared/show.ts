@@ -1,8 +1,8 @@
 /**
  * What the hall sees, as both pages follow it: the campaign's stage (which draw, which phase, set by
  * a host and kept on the server) and that one draw, followed by id. Events of any other draw of the
- * campaign are ignored. Until a host sets a stage, the pages follow the campaign's latest draw, as
- * an integrator driving draws over the HTTP API alone would expect.
+ * campaign are ignored. While no draw is staged, the pages follow the campaign's latest draw, as an
+ * integrator driving draws over the HTTP API alone would expect.
  *
  * The staged draw's snapshot comes with the stage (`stage:get`, read after the campaign's sequence
  * number); events that arrived while it was on its way and are numbered above it are applied again
@@ -57,7 +57,7 @@ export class Show {
     readonly campaignId: string,
     private readonly changed: (c: ShowChange) => void,
   ) {
-    this.stage = { campaignId, drawId: null, phase: "waiting", version: 0, updatedAt: 0, updatedBy: null };
+    this.stage = { campaignId, drawId: null, phase: "waiting", version: 0, updatedAt: 0, updatedBy: null, redraw: null };
     const on = <K extends DrawEvent["kind"]>(kind: K, p: Extract<DrawEvent, { kind: K }>["p"]) => this.event({ kind, p } as DrawEvent);
     client.on(SERVER_EVENTS.tick, (p) => on("tick", p));
     client.on(SERVER_EVENTS.closed, (p) => on("closed", p));
@@ -86,9 +86,9 @@ export class Show {
     });
   }
 
-  /** True once a host has set the stage of this campaign. */
+  /** True while a host has a draw on stage (a stage without a draw follows the campaign's latest). */
   get staged(): boolean {
-    return this.stage.version > 0;
+    return this.stage.drawId !== null;
   }
 
   /** The draw on screen: the staged one, or (no stage yet) the campaign's latest. */
