@@ -49,6 +49,8 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     p.on("pageerror", (e) => pageErrors.push(e.message));
     p.on("console", (m) => {
       if (m.type() !== "error" || (m.text().includes("401") && m.location().url.endsWith("/v1/host/session"))) return;
+      // The instant-win tab asks for the campaign's rules: 404 until it is an instant-win campaign, expected.
+      if (m.text().includes("404") && m.location().url.endsWith("/rules")) return;
       // While the screen's node is down (SIGKILL), the browser logs each refused reconnect: expected.
       if (m.text().includes("WebSocket connection") && m.text().includes("ERR_CONNECTION_REFUSED")) return;
       pageErrors.push(`${m.text()} ${m.location().url}`);
@@ -85,6 +87,12 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     const consoleA = await signedInConsole();
     // The console speaks Chinese by default: no English word a host could read.
     expect(english(await visibleText(consoleA))).toEqual([]);
+    // Instant-win tab too (a campaign without draws yet may become either kind).
+    await consoleA.locator("#tab-spin").click();
+    await consoleA.locator("#stats-line", { hasText: "即时抽奖" }).waitFor();
+    expect(english(await visibleText(consoleA))).toEqual([]);
+    await shot(consoleA, "show-0-console-instant-win-720");
+    await consoleA.locator("#tab-draw").click();
 
     const port = await freePort();
     screenNode = await h.startNode({ PORT: String(port), LIVEDRAW_JOIN_URL: "https://join.example.com/d?c={campaignId}" });
@@ -135,6 +143,22 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     await screen.locator("#wall li").nth(5).waitFor({ timeout: 10_000 });
     await screen.locator("#entrants", { hasText: "12" }).waitFor({ timeout: 10_000 });
     await shot(screen, "show-1-countdown-1080");
+    // At 1280×720 a live-draw campaign's console shows every control without scrolling, and none of
+    // the instant-win panels. (Page-side code is a string: this file is compiled without the DOM's types.)
+    const fits = (await consoleA.evaluate(`(() => {
+      const ids = ["a-close", "a-reveal", "a-cancel", "d-left", "d-entrants", "create", "signout", "campaign", "s-waiting", "s-countdown", "s-reveal", "s-summary", "draws", "screen-link", "lang"];
+      const scrolled = [...document.querySelectorAll(".panel")].filter((p) => p.scrollHeight > p.clientHeight + 1).map((p) => p.getAttribute("aria-labelledby") || p.className);
+      return {
+        scroll: document.documentElement.scrollHeight,
+        scrolled,
+        hidden: ids.filter((id) => {
+          const r = document.getElementById(id).getBoundingClientRect();
+          return !(r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth && r.width > 0);
+        }),
+        instantWin: [document.getElementById("tab-spin"), document.getElementById("iw-only")].filter((e) => e.checkVisibility()).length,
+      };
+    })()`)) as { scroll: number; scrolled: string[]; hidden: string[]; instantWin: number };
+    expect(fits).toEqual({ scroll: 720, scrolled: [], hidden: [], instantWin: 0 });
     await shot(consoleA, "show-1-console-countdown-720");
 
     // The other draw is done (revealed automatically) while the hall's is still counting down.
