@@ -44,7 +44,8 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
   afterAll(() => h.cleanup());
 
   const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  const snapshot = async (drawId: string) => (await http<DrawSnapshot>(`${node.url}/v1/campaigns/${campaignId}/draws/${drawId}`)).body;
+  const snapshotOf = async (campaign: string, drawId: string) => (await http<DrawSnapshot>(`${node.url}/v1/campaigns/${campaign}/draws/${drawId}`)).body;
+  const snapshot = (drawId: string) => snapshotOf(campaignId, drawId);
   const watch = (p: Page) => {
     p.on("pageerror", (e) => pageErrors.push(e.message));
     p.on("console", (m) => {
@@ -251,6 +252,66 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     // And the screen spoke Chinese throughout.
     expect(english(await visibleText(screen))).toEqual([]);
     expect(english(await visibleText(consoleB))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  }, 240_000);
+
+  it("a 100-winner tier stays readable at 1920×1080: names ≥ 60 px, none cut, on pages that turn", async () => {
+    const hall = uniqueId("hundred");
+    const screen = await (await browser.newContext({ viewport: { width: 1920, height: 1080 } })).newPage();
+    watch(screen);
+    await screen.goto(`${node.url}/screen/${hall}`);
+    await screen.locator("#status").waitFor({ state: "hidden" });
+    // Half the names are masked phone numbers (11 characters, the widest a screen shows).
+    const players = await Promise.all(
+      Array.from({ length: 110 }, (_, i) => h.player(node.url, `crowd-${i}`, i % 2 ? `1380013${String(i).padStart(4, "0")}` : `员工${String(i).padStart(3, "0")}号`)),
+    );
+    await Promise.all(players.map((p) => p.subscribe(hall)));
+    const host = await h.hostToken();
+    const opened = await http<DrawCountdown>(`${node.url}/v1/campaigns/${hall}/draws`, {
+      token: host,
+      body: { title: "百人大奖", durationMs: 4000, tiers: [{ tierId: "hundred", name: "阳光普照奖", count: 100 }], autoReveal: true },
+    });
+    expect(opened.status).toBe(201);
+    await Promise.all(players.map((p) => p.enter(hall, opened.body.drawId)));
+    for (let d = await snapshotOf(hall, opened.body.drawId); d.phase !== "done"; d = await snapshotOf(hall, opened.body.drawId)) await new Promise((r) => setTimeout(r, 250));
+    const server = (await snapshotOf(hall, opened.body.drawId)).revealed[0]!.winners.map((w) => w.intentId).sort();
+    expect(server).toHaveLength(100);
+
+    // Every page: each name ≥ 60 px, inside the screen and not cut; the pages together show the 100 winners.
+    const seenIds = new Set<string>();
+    const pages = new Set<string>();
+    let smallest = Infinity;
+    const deadline = Date.now() + 90_000;
+    while (seenIds.size < 100 && Date.now() < deadline) {
+      await screen.locator("#reveal-note", { hasText: "页" }).waitFor({ timeout: 30_000 });
+      // Measured once the names' settle animation (a scale) has finished: it changes their boxes.
+      const page = (await screen.evaluate(`(async () => {
+        await Promise.all(document.getAnimations().filter((a) => a.effect && a.effect.target && a.effect.target.closest && a.effect.target.closest("#reveal-winners")).map((a) => a.finished));
+        const note = document.getElementById("reveal-note").textContent;
+        const names = [...document.querySelectorAll("#reveal-winners li.settled")].map((li) => {
+          const r = li.getBoundingClientRect();
+          return { id: li.getAttribute("data-winner"), text: li.textContent, sw: li.scrollWidth, cw: li.clientWidth, top: r.top, bottom: r.bottom, size: parseFloat(getComputedStyle(li).fontSize), inside: r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth, cut: li.scrollWidth > li.clientWidth };
+        });
+        return { note, names };
+      })()`)) as { note: string; names: { id: string; size: number; inside: boolean; cut: boolean }[] };
+      if (pages.has(page.note)) {
+        // The next page (a string function would need 'unsafe-eval', which the page's CSP refuses).
+        const same = new RegExp(`^${page.note.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+        await screen.locator("#reveal-note").filter({ hasNotText: same }).waitFor({ timeout: 15_000 });
+        continue;
+      }
+      pages.add(page.note);
+      if (pages.size === 1) await shot(screen, "show-7-hundred-winners-1080");
+      expect(page.names.length).toBeLessThanOrEqual(35); // 7 rows of at most 5
+      for (const n of page.names) {
+        expect(n, `${page.note}: ${JSON.stringify(n)}`).toMatchObject({ inside: true, cut: false });
+        smallest = Math.min(smallest, n.size);
+        seenIds.add(n.id);
+      }
+    }
+    expect([...seenIds].sort()).toEqual(server);
+    expect(smallest).toBeGreaterThanOrEqual(60);
+    console.log(`100 winners at 1920×1080: ${pages.size} pages looked at (${[...pages].join(" | ")}), smallest name ${smallest} px`);
     expect(pageErrors).toEqual([]);
   }, 240_000);
 });

@@ -5,7 +5,8 @@
  * reveal, summary — and nothing of any other draw. Countdown on the corrected server clock, entrant
  * counter, sign-in wall, QR code to join; in the reveal each winner's slot rolls through entrants'
  * names and settles on the winner; the summary lists every tier in tier order, grand prize first.
- * Names stay ≥ 60 px at 1920×1080: more winners than fit go on pages that turn by themselves.
+ * Names stay ≥ 60 px at 1920×1080: more winners than fit (7 rows of 3–5 columns, as wide as the
+ * longest name needs) go on pages that turn by themselves.
  * Says "reconnecting" when it cannot reach the server, keeping what it shows.
  */
 import { ID_PATTERN, type DrawReveal, type DrawSnapshot, type RevealedTier } from "@livedraw/protocol";
@@ -34,8 +35,24 @@ const el = {
 const WALL_SIZE = 36;
 const ROLL_MS = 1600;
 const SETTLE_STAGGER_MS = 120;
-/** Winners per page: 5 columns × 6 rows of ≥ 60 px names at 1920×1080. */
-const PAGE_SIZE = 30;
+/** Rows of names per page (6vh each: 65 px at 1920×1080). */
+const ROWS = 7;
+
+/**
+ * Columns (3–5) the grid can give names this long at 6vh without cutting one: a masked phone number
+ * (11 characters) needs a third of the screen, masked Chinese names a fifth. Widths in em, estimated
+ * per character (CJK 1.05, digits and Latin 0.68, '*' 0.6) for a bold sans face.
+ */
+function columnsFor(names: string[]): number {
+  const em = Math.max(1, ...names.map((n) => [...n].reduce((w, ch) => w + (/[\u2e80-\uffff]/.test(ch) ? 1.05 : ch === "*" ? 0.6 : 0.68), 0)));
+  const vh = innerHeight / 100;
+  const usable = innerWidth * 0.94;
+  for (const c of [5, 4, 3]) {
+    const column = (usable - (c - 1) * innerWidth * 0.012) / c;
+    if (em * 6 * vh + 2 * vh <= column) return c;
+  }
+  return 3;
+}
 const PAGE_TURN_MS = 7000;
 
 const campaignId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] ?? "");
@@ -213,7 +230,7 @@ function hideOverlay(): void {
 type Item = { tierId: string; name: string; intentId: string };
 
 /** Shows pages of groups (a tier's name over its winners); turns pages when there are several. */
-function showOverlay(key: string, heading: string, pages: { tier: string; items: Item[] }[][], note = "", redrawn: string | null = null): void {
+function showOverlay(key: string, heading: string, pages: { tier: string; items: Item[] }[][], note = "", redrawn: string | null = null, columns = 4): void {
   if (key === overlayKey) return;
   overlayKey = key;
   clearInterval(pageTimer);
@@ -223,7 +240,7 @@ function showOverlay(key: string, heading: string, pages: { tier: string; items:
   const draw = () => {
     const groups = pages[page] ?? [];
     const count = groups.reduce((n, g) => n + g.items.length, 0);
-    el.revealWinners.className = `reveal-winners ${count <= 6 ? "few" : "grid"}`;
+    el.revealWinners.className = `reveal-winners ${count <= 6 ? "few" : `grid cols-${columns}`}`;
     el.revealWinners.replaceChildren(
       ...groups.map((g) =>
         h(
@@ -266,7 +283,8 @@ function redrawNote(d: DrawSnapshot, tiers: RevealedTier[]): { note: string; win
 function showTier(d: DrawSnapshot, r: RevealedTier): void {
   const rd = redrawNote(d, [r]);
   const key = `tier:${d.drawId}:${r.tierId}:${r.winners.map((w) => w.intentId).join(",")}:${rd.key}`;
-  showOverlay(key, r.name, chunk(items(r), PAGE_SIZE).map((p) => [{ tier: "", items: p }]), rd.note, rd.winner);
+  const columns = columnsFor(r.winners.map((w) => w.name));
+  showOverlay(key, r.name, chunk(items(r), columns * ROWS).map((p) => [{ tier: "", items: p }]), rd.note, rd.winner, columns);
 }
 
 /** Every revealed tier in tier order (grand prize first); small tiers share a page. */
@@ -278,20 +296,22 @@ function showSummary(d: DrawSnapshot): void {
   const pages: { tier: string; items: Item[] }[][] = [];
   let current: { tier: string; items: Item[] }[] = [];
   let used = 0;
+  const columns = columnsFor(ordered.flatMap((r) => r.winners.map((w) => w.name)));
+  // Rows of a page: a tier's name takes about one, and its last row of names a whole one.
   for (const r of ordered) {
-    for (const part of chunk(items(r), PAGE_SIZE)) {
-      // A tier's group takes a row for its name: 5 slots.
-      if (used > 0 && used + part.length + 5 > PAGE_SIZE) {
+    for (const part of chunk(items(r), columns * (ROWS - 1))) {
+      const cost = Math.ceil(part.length / columns) + 1;
+      if (used > 0 && used + cost > ROWS) {
         pages.push(current);
         current = [];
         used = 0;
       }
       current.push({ tier: r.name, items: part });
-      used += part.length + 5;
+      used += cost;
     }
   }
   if (current.length > 0 || pages.length === 0) pages.push(current);
-  showOverlay(key, `${d.title} · ${t("screen.summary")}`, pages, [rd.note, d.phase === "done" ? t("screen.verified") : ""].filter(Boolean).join(" · "), rd.winner);
+  showOverlay(key, `${d.title} · ${t("screen.summary")}`, pages, [rd.note, d.phase === "done" ? t("screen.verified") : ""].filter(Boolean).join(" · "), rd.winner, columns);
 }
 
 // ------------------------------------------------------------------ the roll
@@ -319,8 +339,10 @@ async function playReveal(r: DrawReveal): Promise<void> {
   setText(el.revealTier, r.tierName);
   setText(el.revealNote, "");
   // Only the first page rolls; the rest of a large tier is paged once settled.
-  const first = r.winners.slice(0, PAGE_SIZE);
-  el.revealWinners.className = `reveal-winners ${first.length <= 6 ? "few" : "grid"}`;
+  const columns = columnsFor(r.winners.map((w) => w.name));
+  const pageSize = columns * ROWS;
+  const first = r.winners.slice(0, pageSize);
+  el.revealWinners.className = `reveal-winners ${first.length <= 6 ? "few" : `grid cols-${columns}`}`;
   const slots = first.map((w) => h("li", { class: "rolling", "data-tier": r.tierId, "data-winner": w.intentId }, "…"));
   el.revealWinners.replaceChildren(h("li", { class: "tier-group" }, h("ol", {}, ...slots)));
   const pool = reel.length > 0 ? reel : r.winners.map((w) => w.name);
@@ -342,8 +364,8 @@ async function playReveal(r: DrawReveal): Promise<void> {
     spin();
   });
   // What render() would show for this tier: it leaves the settled slots alone.
-  overlayKey = r.winners.length > PAGE_SIZE ? "" : `tier:${r.drawId}:${r.tierId}:${r.winners.map((w) => w.intentId).join(",")}`;
-  await wait(r.winners.length > PAGE_SIZE ? 0 : 1500);
+  overlayKey = r.winners.length > pageSize ? "" : `tier:${r.drawId}:${r.tierId}:${r.winners.map((w) => w.intentId).join(",")}:`;
+  await wait(r.winners.length > pageSize ? 0 : 1500);
 }
 
 function wait(ms: number): Promise<void> {
