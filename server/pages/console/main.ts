@@ -284,8 +284,8 @@ for (const b of el.stageButtons) {
 function renderBoard(top: LeaderboardTop): void {
   if (top.campaignId !== campaignId) return;
   el.board.replaceChildren(...top.top.slice(0, 5).map((r) => h("li", {}, h("span", {}, `${r.rank}. ${r.name}`), h("span", {}, String(r.score)))));
-  if (top.top.length === 0) el.board.replaceChildren(h("li", { class: "muted" }, t("board.empty")));
-  el.boardBox.hidden = false;
+  // An empty board is noise on a night of live draws: shown once somebody is on it.
+  el.boardBox.hidden = top.top.length === 0;
 }
 
 // ------------------------------------------------------------------ the live panel
