@@ -52,8 +52,8 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
       if (m.type() !== "error" || (m.text().includes("401") && m.location().url.endsWith("/v1/host/session"))) return;
       // The instant-win tab asks for the campaign's rules: 404 until it is an instant-win campaign, expected.
       if (m.text().includes("404") && m.location().url.endsWith("/rules")) return;
-      // While the screen's node is down (SIGKILL), the browser logs each refused reconnect: expected.
-      if (m.text().includes("WebSocket connection") && m.text().includes("ERR_CONNECTION_REFUSED")) return;
+      // While the screen's node is down (SIGKILL) or starting, the browser logs each failed reconnect: expected.
+      if (m.text().includes("WebSocket connection") && /ERR_CONNECTION_(REFUSED|RESET)/.test(m.text())) return;
       pageErrors.push(`${m.text()} ${m.location().url}`);
     });
   };

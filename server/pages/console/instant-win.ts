@@ -166,9 +166,10 @@ el.form.addEventListener("submit", async (ev) => {
     await load();
   } catch (err) {
     const p = describeProblem(err);
-    say(`${p.message} (${p.code})`);
+    // A refusal of the compliance policy keeps the server's specifics (which rule, which tier).
+    say(p.detail !== p.message && p.code.endsWith("POLICY_VIOLATION") ? `${p.message} ${p.detail} (${p.code})` : `${p.message} (${p.code})`);
     // The compliance policy names the refused tier: mark its row.
-    for (const row of rows) if (p.message.includes(`tier ${row.dataset.tier} `)) row.classList.add("refused");
+    for (const row of rows) if (p.detail.includes(`tier ${row.dataset.tier} `)) row.classList.add("refused");
   }
 });
 

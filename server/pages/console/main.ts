@@ -112,6 +112,7 @@ function say(target: HTMLElement, text: string, ok = false): void {
 function sayProblem(target: HTMLElement, err: unknown): void {
   const p = describeProblem(err);
   say(target, `${p.message} (${p.code})`);
+  target.title = p.detail; // the server's specifics, on hover
 }
 
 // ------------------------------------------------------------------ session
@@ -449,8 +450,7 @@ el.redrawForm.addEventListener("submit", async (ev) => {
     el.redrawDialog.close();
     say(el.liveMsg, out.winner ? t("redraw.done", { name: p.name, winner: out.winner.name }) : t("redraw.nobody", { name: p.name }), true);
   } catch (err) {
-    const problem = describeProblem(err);
-    say(el.redrawMsg, `${problem.message} (${problem.code})`);
+    sayProblem(el.redrawMsg, err);
   }
 });
 
