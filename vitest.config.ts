@@ -16,6 +16,8 @@ const TIMING = [
   // Clock estimates within 20 ms: a test file loading the 2 cores in parallel (the 10,000-win prize
   // test) adds event-loop delay to the round trips it measures (22.5 ms once in a clean run).
   "test/sdk-clock.e2e.test.ts",
+  // A real client's connect time (< 1 s) during a 4,000-socket flood.
+  "test/connections.e2e.test.ts",
 ];
 const common = { testTimeout: 60_000, hookTimeout: 60_000, pool: "forks" as const };
 

@@ -7,6 +7,7 @@
 import os from "node:os";
 import { z } from "zod";
 import { parseDataKeys } from "../core/privacy.js";
+import { parseAllowList } from "../core/webhook-policy.js";
 import { hostListProblem } from "../server/host-accounts.js";
 
 const bool = z.enum(["1", "0", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
@@ -24,6 +25,11 @@ const hostListRefinement = (value: string, ctx: z.RefinementCtx) => {
 const dataKeysRefinement = (value: string, ctx: z.RefinementCtx) => {
   const keys = parseDataKeys(value);
   if (typeof keys === "string") ctx.addIssue({ code: "custom", message: keys });
+};
+
+const allowListRefinement = (value: string, ctx: z.RefinementCtx) => {
+  const list = parseAllowList(value);
+  if (typeof list === "string") ctx.addIssue({ code: "custom", message: list });
 };
 
 /** The placeholder join URL: a node using it logs a warning (set LIVEDRAW_JOIN_URL). */
@@ -98,6 +104,13 @@ const SPEC = {
    * least LIVEDRAW_CAMPAIGN_RETENTION_DAYS. Export it (`GET …/audit`) to keep it longer. @default 365
    */
   auditRetentionDays: { env: "LIVEDRAW_AUDIT_RETENTION_DAYS", schema: int(1, 36_500), default: 365 },
+  /**
+   * How long a player's sealed profile and personal data key stay in Redis after the player's personal
+   * data was last written (a sign-in whose token carries a name or phone, a claim form), in days. When
+   * the key expires, everything sealed under it (claim forms in win records too) reads as erased.
+   * @default 180
+   */
+  profileRetentionDays: { env: "LIVEDRAW_PROFILE_RETENTION_DAYS", schema: int(1, 3650), default: 180 },
   /** How often a worker runs the retention sweep over every campaign's keys, in ms. @default 3600000 (hourly) */
   retentionSweepMs: { env: "LIVEDRAW_RETENTION_SWEEP_MS", schema: int(1000, 86_400_000), default: 3_600_000 },
   /**
@@ -298,6 +311,29 @@ const SPEC = {
     schema: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL without spaces").refine((v) => v.includes("{campaignId}"), "must contain {campaignId}"),
     default: DEFAULT_JOIN_URL,
   },
+  /**
+   * Exceptions to rule `webhook-address` (webhook prizes reach public internet hosts only):
+   * comma-separated host names, IP addresses and CIDR ranges a partner lives at inside your network
+   * (`issuer.corp.example, 10.20.0.0/16`). Listed hosts may also be called over plain http. @default ""
+   */
+  webhookAllowHosts: { env: "LIVEDRAW_WEBHOOK_ALLOW_HOSTS", schema: z.string().superRefine(allowListRefinement), default: "" },
+  /** Allow plain http webhook URLs to public hosts (https only otherwise, in every environment). @default false */
+  webhookAllowHttp: { env: "LIVEDRAW_WEBHOOK_ALLOW_HTTP", schema: bool, default: false },
+  /** Webhook deliveries one worker makes at once to one partner host (kept below LIVEDRAW_WEBHOOK_CONCURRENCY). @default 4 */
+  webhookHostConcurrency: { env: "LIVEDRAW_WEBHOOK_HOST_CONCURRENCY", schema: int(1, 1000), default: 4 },
+  /** Failed deliveries in a row to one partner host that open its circuit breaker. @default 5 */
+  webhookBreakerFailures: { env: "LIVEDRAW_WEBHOOK_BREAKER_FAILURES", schema: int(1, 1000), default: 5 },
+  /** How long an open breaker holds a partner's deliveries before one trial delivery, in ms. @default 30000 */
+  webhookBreakerCooldownMs: { env: "LIVEDRAW_WEBHOOK_BREAKER_COOLDOWN_MS", schema: int(100, 3_600_000), default: 30_000 },
+  /**
+   * Transport connections (WebSocket upgrades and long-polling sessions, counted from the upgrade,
+   * before any Socket.IO packet) one node takes; the next upgrade is answered 503 E_BUSY. Keep the
+   * process's open-file limit (`ulimit -n`) above it plus 256: a node warns at start-up when it is
+   * not. 0: no ceiling. @default 20000
+   */
+  maxConnections: { env: "LIVEDRAW_MAX_CONNECTIONS", schema: int(0, 10_000_000), default: 20_000 },
+  /** How long a new connection may take to send its Socket.IO CONNECT before the node closes it, in ms. @default 5000 */
+  connectTimeoutMs: { env: "LIVEDRAW_CONNECT_TIMEOUT_MS", schema: int(500, 60_000), default: 5000 },
 } as const;
 
 type Spec = typeof SPEC;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { COMPLIANCE_RULES, parseCampaign, type CompliancePolicy } from "./campaign.js";
+import { COMPLIANCE_RULES, compliancePolicy, parseCampaign, type CompliancePolicy } from "./campaign.js";
 import { AppError } from "./errors.js";
 import { CLAIM, liveCampaign } from "../test/fixtures.js";
 
@@ -76,5 +76,26 @@ describe("compliance policy", () => {
     const rules = [...err.message.matchAll(/rule ([a-z-]+):/g)].map((m) => m[1]);
     expect(rules).toEqual(["tier-probability-bounds", "prize-value-cap", "total-probability-cap", "wechat-no-tickets-for-sharing"]);
     for (const r of rules) expect(Object.keys(COMPLIANCE_RULES)).toContain(r);
+  });
+});
+
+describe("rule webhook-address", () => {
+  const hook = (url: string) =>
+    liveCampaign("c1", { tiers: [{ tierId: "vip", name: "Voucher", probability: 0.1, inventory: 1, value: 10, prize: { kind: "webhook", url } }] });
+  const withHooks = { ...POLICY, webhookPrizes: true };
+  const CONFIG = { tierMinProbability: 0.01, tierMaxProbability: 0.5, maxTotalProbability: 1, prizeValueCapYuan: 50_000, requirePrizeTerms: true, platform: "web" as const, ticketsPerAssist: 1 };
+
+  it("refuses an internal partner URL in parseCampaign, naming the rule, the tier and the address class", () => {
+    const err = refusal(hook("http://169.254.169.254/latest/meta-data/"), withHooks);
+    expect(err.code).toBe("E_POLICY_VIOLATION");
+    expect(err.message).toBe('rule webhook-address: tier vip ("Voucher"): prize.url: 169.254.169.254 is a link-local address (169.254.0.0/16, cloud metadata)');
+    expect(Object.keys(COMPLIANCE_RULES)).toContain("webhook-address");
+  });
+
+  it("accepts a public https partner; the operator's allow list admits a local one", () => {
+    expect(parseCampaign(hook("https://partner.example.com/issue"), withHooks).stored.tiers[0]!.prize).toEqual({ kind: "webhook", url: "https://partner.example.com/issue" });
+    expect(refusal(hook("http://127.0.0.1:8080/issue"), withHooks).message).toMatch(/^rule webhook-address: .*loopback/);
+    const local = compliancePolicy({ ...CONFIG, webhookSecret: "x".repeat(32), webhookAllowHosts: "127.0.0.1" });
+    expect(parseCampaign(hook("http://127.0.0.1:8080/issue"), local).stored.tiers[0]!.prize.kind).toBe("webhook");
   });
 });

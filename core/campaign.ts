@@ -13,6 +13,7 @@ import type { CampaignPhase, PublishedRules } from "@livedraw/protocol";
 import { AppError } from "./errors.js";
 import { idSchema } from "./schemas.js";
 import type { Variant } from "./variants.js";
+import { STRICT_WEBHOOK_POLICY, WebhookAddressError, resolveChecked, urlProblem, webhookPolicy, type WebhookPolicy } from "./webhook-policy.js";
 
 export const PPM = 1_000_000;
 
@@ -196,6 +197,8 @@ export interface CompliancePolicy {
   defaultInviteTickets: number;
   /** Whether webhook prizes can be signed (LIVEDRAW_WEBHOOK_SECRET is set). @default false */
   webhookPrizes?: boolean;
+  /** Where webhook prizes may be delivered (rule `webhook-address`). @default STRICT_WEBHOOK_POLICY */
+  webhooks?: WebhookPolicy;
 }
 
 /** The policy of a node or worker's configuration (config/options.ts). */
@@ -208,6 +211,8 @@ export function compliancePolicy(config: {
   platform: Platform;
   ticketsPerAssist: number;
   webhookSecret?: string;
+  webhookAllowHosts?: string;
+  webhookAllowHttp?: boolean;
 }): CompliancePolicy {
   return {
     minTierProbability: config.tierMinProbability,
@@ -218,6 +223,7 @@ export function compliancePolicy(config: {
     defaultPlatform: config.platform,
     defaultInviteTickets: config.ticketsPerAssist,
     webhookPrizes: (config.webhookSecret ?? "") !== "",
+    webhooks: webhookPolicy(config),
   };
 }
 
@@ -230,6 +236,8 @@ export const COMPLIANCE_RULES = {
   "prize-terms-published": "Every prize's value and the claim conditions are stated, so the published rules show them.",
   "wechat-no-tickets-for-sharing":
     "On platform=wechat, sharing, inviting and assisting may earn leaderboard points but never draw chances (WeChat's platform rules forbid inducing shares).",
+  "webhook-address":
+    "A webhook prize's URL is https and names a public internet host: no loopback, private, link-local (cloud metadata), carrier-grade NAT, multicast, unspecified or reserved address in any spelling, no internal name (localhost, *.internal, single-label), and no name resolving to one; LIVEDRAW_WEBHOOK_ALLOW_HOSTS names exceptions.",
 } as const;
 export type ComplianceRule = keyof typeof COMPLIANCE_RULES;
 
@@ -295,6 +303,11 @@ export function parseCampaign(raw: unknown, policy: CompliancePolicy): { stored:
       problems.push({ rule: "wechat-no-tickets-for-sharing", detail: `${forbidden.join(" and ")}: on platform=wechat shares and invites may earn points, not tickets (set them to 0)` });
     }
   }
+  for (const t of c.tiers) {
+    if (t.prize.kind !== "webhook") continue;
+    const problem = urlProblem(t.prize.url, policy.webhooks ?? STRICT_WEBHOOK_POLICY);
+    if (problem !== null) problems.push({ rule: "webhook-address", detail: `tier ${t.tierId} ("${t.name}"): prize.url: ${problem}` });
+  }
   if (problems.length > 0) throw new AppError("E_POLICY_VIOLATION", policyMessage(problems));
   return {
     stored: {
@@ -314,6 +327,28 @@ export function parseCampaign(raw: unknown, policy: CompliancePolicy): { stored:
     },
     inventory: Object.fromEntries(c.tiers.map((t) => [t.tierId, t.inventory])),
   };
+}
+
+/**
+ * Rule `webhook-address`, second half: resolves each webhook tier's host and refuses the campaign if
+ * any address it has is internal (parseCampaign checked the URL itself). A name that does not
+ * resolve now is let through: the worker checks again at every delivery and dials only checked
+ * addresses, and a partner may publish its DNS after the campaign is configured.
+ */
+export async function checkWebhookAddresses(c: StoredCampaign, policy: CompliancePolicy): Promise<void> {
+  const webhooks = policy.webhooks ?? STRICT_WEBHOOK_POLICY;
+  const problems: PolicyProblem[] = [];
+  await Promise.all(
+    c.tiers.map(async (t) => {
+      if (t.prize.kind !== "webhook") return;
+      try {
+        await resolveChecked(new URL(t.prize.url).hostname, webhooks);
+      } catch (err) {
+        if (err instanceof WebhookAddressError && err.refused) problems.push({ rule: "webhook-address", detail: `tier ${t.tierId} ("${t.name}"): prize.url: ${err.detail}` });
+      }
+    }),
+  );
+  if (problems.length > 0) throw new AppError("E_POLICY_VIOLATION", policyMessage(problems));
 }
 
 export function phaseAt(c: StoredCampaign, now: number): CampaignPhase {

@@ -96,13 +96,19 @@ describe("DrawStore (Lua on real Redis)", () => {
       { tierId: "first", winners: [{ intentId: entries[0]!.intentId, name: "a*" }] },
       { tierId: "second", winners: [{ intentId: entries[1]!.intentId, name: "b*" }, { intentId: entries[2]!.intentId, name: "c*" }] },
     ];
-    const drawn = { entrants: 3, merkleRoot: "ab".repeat(32), drawSeed: "cd".repeat(32), winners, beacon: null, winnerPlayers: { first: ["a"], second: ["b", "c"] } };
+    const drawn = { entrants: 3, merkleRoot: "ab".repeat(32), drawSeed: "cd".repeat(32), winners, beacon: null, winnerPlayers: { first: ["a"], second: ["b", "c"] }, tierCommitments: [] };
     await store.setDrawn(c, "d1", drawn);
     await expect(store.setDrawn(c, "d1", drawn)).rejects.toMatchObject({ code: "E_DRAW_STATE" }); // a second worker
     let snap = await store.snapshot(c, "d1", "a");
     expect(snap).toMatchObject({ phase: "drawn", revealed: [], serverSeed: null, myResult: null, merkleRoot: "ab".repeat(32) });
 
-    expect(await store.revealTier(c, "d1", null)).toEqual({ tierId: "first", done: false });
+    const seqBefore = await store.eventSeq(c);
+    expect(await store.revealTier(c, "d1", null)).toEqual({ tierId: "first", done: false, eventSeq: seqBefore + 1 });
+    // Recorded with its broadcast number and unsent until LiveDraws has emitted it.
+    expect(await store.eventSeq(c)).toBe(seqBefore + 1);
+    expect(await store.state(c, "d1")).toMatchObject({ revealSeqs: { first: seqBefore + 1 }, unsentReveals: ["first"] });
+    await store.markRevealSent(c, "d1", "first");
+    expect((await store.state(c, "d1"))?.unsentReveals).toEqual([]);
     await expect(store.revealTier(c, "d1", "first")).rejects.toMatchObject({ code: "E_TIER_REVEALED" });
     await expect(store.revealTier(c, "d1", "bronze")).rejects.toMatchObject({ code: "E_TIER_NOT_FOUND" });
     snap = await store.snapshot(c, "d1", "a");
@@ -112,7 +118,7 @@ describe("DrawStore (Lua on real Redis)", () => {
     // Only revealed winners join the campaign's winners set (a later draw may exclude them).
     expect(await redis.smembers(campaignKeys(c).liveWinners)).toEqual(["a"]);
 
-    expect(await store.revealTier(c, "d1", "second")).toEqual({ tierId: "second", done: true });
+    expect(await store.revealTier(c, "d1", "second")).toMatchObject({ tierId: "second", done: true });
     await expect(store.revealTier(c, "d1", null)).rejects.toMatchObject({ code: "E_DRAW_STATE" });
     snap = await store.snapshot(c, "d1", "b");
     expect(snap?.phase).toBe("done");
@@ -125,7 +131,7 @@ describe("DrawStore (Lua on real Redis)", () => {
     await expired(c, "d1", ["a", "b", "c"], { tiers: [{ tierId: "only", name: "Only", count: 1 }] });
     await store.close(c, "d1");
     const [a, b, cc] = await store.entries(c, "d1");
-    await store.setDrawn(c, "d1", { entrants: 3, merkleRoot: "00".repeat(32), drawSeed: "11".repeat(32), winners: [{ tierId: "only", winners: [{ intentId: a!.intentId, name: "a*" }] }], beacon: null, winnerPlayers: { only: ["a"] } });
+    await store.setDrawn(c, "d1", { entrants: 3, merkleRoot: "00".repeat(32), drawSeed: "11".repeat(32), winners: [{ tierId: "only", winners: [{ intentId: a!.intentId, name: "a*" }] }], beacon: null, winnerPlayers: { only: ["a"] }, tierCommitments: [] });
     await expect(store.redraw(c, "d1", { tierId: "only", replaces: a!.intentId, index: 0, winner: { intentId: b!.intentId, name: "b*" }, winnerPlayerId: "b" })).rejects.toMatchObject({ code: "E_DRAW_STATE" }); // not revealed
     await store.revealTier(c, "d1", null);
     await store.redraw(c, "d1", { tierId: "only", replaces: a!.intentId, index: 0, winner: { intentId: b!.intentId, name: "b*" }, winnerPlayerId: "b" });

@@ -31,6 +31,10 @@ const optionsSchema = z.object({
 });
 export type DrawOptions = z.infer<typeof optionsSchema>;
 
+const tierCommitmentsSchema = z.array(z.object({ tierId: z.string(), salt: z.string(), entryIds: z.array(z.string()).readonly(), winnersHash: z.string() }));
+/** Each tier's original winners with the salt and hash the public log commits to (fairness: "Tier commitments"). */
+export type StoredTierCommitments = z.infer<typeof tierCommitmentsSchema>;
+
 const redrawsSchema = z.array(z.object({ tierId: z.string(), replaces: z.string(), winner: winnerSchema.nullable() }));
 const auditRecordSchema = z.object({ seq: z.number().int(), type: z.string(), at: z.string(), data: z.unknown(), prevHash: z.string(), hash: z.string() });
 
@@ -56,7 +60,13 @@ export interface DrawState {
   serverSeed: string;
   merkleRoot: string | null;
   winners: StoredTierWinners | null;
+  /** Secret until each tier is revealed; null for draws recorded before tier commitments (recomputed then). */
+  tierCommitments: StoredTierCommitments | null;
   revealed: string[];
+  /** Broadcast sequence number each revealed tier's `draw:reveal` carries (taken when it was revealed). */
+  revealSeqs: Record<string, number>;
+  /** Revealed tiers whose `draw:reveal` has not been emitted yet (a crash between the two). */
+  unsentReveals: string[];
   redraws: z.infer<typeof redrawsSchema>;
   beacon: unknown;
 }
@@ -200,7 +210,10 @@ export class DrawStore {
       serverSeed: s.seed ?? "",
       merkleRoot: s.merkleRoot ?? null,
       winners: s.winners ? tierWinnersSchema.parse(JSON.parse(s.winners)) : null,
+      tierCommitments: s.tierCommitments ? tierCommitmentsSchema.parse(JSON.parse(s.tierCommitments)) : null,
       revealed: z.array(z.string()).parse(JSON.parse(s.revealed ?? "[]")),
+      revealSeqs: Object.fromEntries(Object.entries(s).filter(([f]) => f.startsWith("revealSeq:")).map(([f, v]) => [f.slice("revealSeq:".length), Number(v)])),
+      unsentReveals: Object.keys(s).filter((f) => f.startsWith("revealUnsent:")).map((f) => f.slice("revealUnsent:".length)),
       redraws: redrawsSchema.parse(JSON.parse(s.redraws ?? "[]")),
       beacon: s.beacon ? (JSON.parse(s.beacon) as unknown) : null,
     };
@@ -209,22 +222,32 @@ export class DrawStore {
   async setDrawn(
     campaignId: string,
     drawId: string,
-    drawn: { entrants: number; merkleRoot: string; drawSeed: string; winners: StoredTierWinners; beacon: unknown; winnerPlayers: Record<string, string[]> },
+    drawn: { entrants: number; merkleRoot: string; drawSeed: string; winners: StoredTierWinners; beacon: unknown; winnerPlayers: Record<string, string[]>; tierCommitments: StoredTierCommitments },
   ): Promise<void> {
     const k = drawKeys(campaignId, drawId);
     scriptReply(
       await this.redis.ld1_setDrawn(
         k.state,
         drawn.entrants, drawn.merkleRoot, drawn.drawSeed, JSON.stringify(drawn.winners), drawn.beacon === null ? "" : JSON.stringify(drawn.beacon),
-        JSON.stringify(drawn.winnerPlayers),
+        JSON.stringify(drawn.winnerPlayers), JSON.stringify(drawn.tierCommitments),
       ),
     );
   }
 
-  /** Reveals `tierId` (or the next tier in order when null); returns the tier and whether the draw is now done. */
-  async revealTier(campaignId: string, drawId: string, tierId: string | null): Promise<{ tierId: string; done: boolean }> {
-    const { rest } = scriptReply(await this.redis.ld1_revealTier(drawKeys(campaignId, drawId).state, campaignKeys(campaignId).liveWinners, tierId ?? ""));
-    return { tierId: String(rest[0]), done: Number(rest[1]) === 1 };
+  /**
+   * Reveals `tierId` (or the next tier in order when null), recording the broadcast sequence number
+   * its `draw:reveal` will carry and marking it unsent (core/lua/revealTier-3.lua); returns the tier,
+   * whether the draw is now done, and that number.
+   */
+  async revealTier(campaignId: string, drawId: string, tierId: string | null): Promise<{ tierId: string; done: boolean; eventSeq: number }> {
+    const c = campaignKeys(campaignId);
+    const { rest } = scriptReply(await this.redis.ld1_revealTier(drawKeys(campaignId, drawId).state, c.liveWinners, c.eventSeq, tierId ?? ""));
+    return { tierId: String(rest[0]), done: Number(rest[1]) === 1, eventSeq: Number(rest[2]) };
+  }
+
+  /** The tier's recorded `draw:reveal` has been emitted: nobody needs to re-send it. */
+  async markRevealSent(campaignId: string, drawId: string, tierId: string): Promise<void> {
+    await this.redis.hdel(drawKeys(campaignId, drawId).state, `revealUnsent:${tierId}`);
   }
 
   async redraw(campaignId: string, drawId: string, r: { tierId: string; replaces: string; index: number; winner: Winner | null; winnerPlayerId: string | null }): Promise<void> {

@@ -6,8 +6,8 @@ export class AppError extends Error {
   readonly code: ErrorCode;
   readonly retryAfterMs: number | undefined;
 
-  constructor(code: ErrorCode, message?: string, retryAfterMs?: number) {
-    super(message ?? ERRORS[code].message);
+  constructor(code: ErrorCode, message?: string, retryAfterMs?: number, options?: { cause?: unknown }) {
+    super(message ?? ERRORS[code].message, options);
     this.name = "AppError";
     this.code = code;
     this.retryAfterMs = retryAfterMs;

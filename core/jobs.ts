@@ -25,5 +25,3 @@ export function closeJobId(campaignId: string, drawId: string): string {
   return `close.${campaignId}.${drawId}`;
 }
 
-/** How often workers drain every campaign with spins, whatever the nodes did. */
-export const SWEEP_EVERY_MS = 2000;

@@ -119,4 +119,30 @@ describe("LiveDraws: racing transitions apply once", () => {
     expect(after.redraws).toHaveLength(1);
     expect(verifyBundle(after)).toMatchObject({ ok: true });
   });
+
+  it("a reveal recorded by a process that died before sending it goes out with its number, before the next", async () => {
+    const c = uniqueId("c");
+    const rec = recorder();
+    const draws = new LiveDraws(new DrawStore(redis), rec.out, () => Date.now());
+    const tiers = ["t1", "t2", "t3"].map((tierId) => ({ tierId, name: tierId.toUpperCase(), count: 1 }));
+    const { deadline } = await draws.open(c, { drawId: "d1", title: "t", durationMs: 1000, tiers, weighted: false, excludePrevious: false, autoReveal: true, beacon: null });
+    await Promise.all(Array.from({ length: 5 }, (_, i) => draws.store.enter(c, "d1", `p${i}`, `p${i}*`)));
+    while (Date.now() < deadline + 20) await new Promise((r) => setTimeout(r, 10));
+    await draws.closeAndDraw(c, "d1", () => Promise.reject(new Error("no beacon")));
+    // The dead process: tier t1 recorded (state, number), never sent.
+    const { eventSeq } = await draws.store.revealTier(c, "d1", null);
+    expect(rec.events.filter((e) => e.event === "draw:reveal")).toHaveLength(0);
+
+    await draws.revealAll(c, "d1", 60); // the retried close job
+    const reveals = rec.events.filter((e) => e.event === "draw:reveal").map((e) => e.payload as { tierId: string; eventSeq: number; final: boolean; winners: unknown[] });
+    expect(reveals.map((r) => r.tierId)).toEqual(["t1", "t2", "t3"]);
+    expect(reveals.map((r) => r.eventSeq)).toEqual([eventSeq, eventSeq + 1, eventSeq + 2]);
+    expect(reveals.map((r) => r.final)).toEqual([false, false, true]);
+    expect(reveals.every((r) => r.winners.length === 1)).toBe(true);
+    expect((await draws.store.state(c, "d1"))?.unsentReveals).toEqual([]);
+    // Every tier's record is in the log once, with its list; the bundle verifies.
+    const audit = await draws.store.audit(c);
+    expect(audit.filter((r) => r.type === "draw.tier-revealed").map((r) => (r.data as { tierId: string }).tierId)).toEqual(["t1", "t2", "t3"]);
+    expect(verifyBundle(JSON.parse(await draws.proof(c, "d1", 60)))).toMatchObject({ ok: true, warnings: [] });
+  });
 });

@@ -19,13 +19,16 @@ import {
   drawOpenedData,
   drawRedrawnData,
   drawRevealedData,
+  drawTierRevealedData,
   generateServerSeed,
+  tierCommitments,
   type ProofBundle,
   type RedrawRequest,
 } from "@livedraw/fairness";
 import { fromHex } from "@livedraw/fairness";
 import { AppError } from "./errors.js";
 import { DrawStore, assertPhase, type DrawDefinition, type DrawState, type StoredEntry, type StoredTierWinners } from "./draw-store.js";
+import { noFailpoint, type Failpoint } from "./failpoint.js";
 import type { BeaconRef, DrawCountdown, DrawResult, ServerToClientEvents, Winner } from "./protocol.js";
 
 /** How a process tells clients: nodes through their Socket.IO server, workers through the emitter. */
@@ -67,6 +70,8 @@ export function newDrawId(): string {
 export interface LiveDrawOptions {
   /** Pause between the final reveal and `draw:done` + personal results (LIVEDRAW_DRAW_RESULTS_DELAY_MS). */
   resultsDelayMs: number;
+  /** Crash points for the crash tests (core/failpoint.ts); none by default. */
+  failpoint?: Failpoint;
 }
 
 export class LiveDraws {
@@ -76,6 +81,10 @@ export class LiveDraws {
     private readonly now: () => number,
     private readonly options: LiveDrawOptions = { resultsDelayMs: 0 },
   ) {}
+
+  private get failpoint(): Failpoint {
+    return this.options.failpoint ?? noFailpoint;
+  }
 
   /** Sends to the campaign room with the next broadcast sequence number; returns what was sent. */
   private async broadcast<E extends RoomEvent>(campaignId: string, event: E, payload: RoomPayload<E>): Promise<Parameters<ServerToClientEvents[E]>[0]> {
@@ -135,6 +144,8 @@ export class LiveDraws {
         winners,
         beacon: beaconValue?.proof ?? null,
         winnerPlayers: Object.fromEntries(outcome.winners.map((t) => [t.tierId, t.entryIds.map((id) => byIntent.get(id)!.playerId)])),
+        // What the public log commits to now and publishes tier by tier (fairness.md, "Tier commitments").
+        tierCommitments: tierCommitments(state.serverSeed, drawId, outcome.winners),
       });
     } catch (err) {
       // Another closer (a retried job racing the first) recorded the same, deterministic result first.
@@ -144,6 +155,7 @@ export class LiveDraws {
     state = (await this.store.state(campaignId, drawId))!;
     await this.completeAudit(state, entries);
     await this.broadcast(campaignId, "draw:closed", { campaignId, drawId, entrants: outcome.entrantCount, merkleRoot: outcome.merkleRoot, serverTime: this.now() });
+    await this.failpoint("draw.closed");
     return { status: "drawn", state };
   }
 
@@ -161,7 +173,7 @@ export class LiveDraws {
     const wanted = [k(DRAW_AUDIT_TYPES.opened)];
     if (state.closedAt !== null) wanted.push(k(DRAW_AUDIT_TYPES.closed));
     if (state.winners !== null) {
-      wanted.push(k(DRAW_AUDIT_TYPES.drawn), ...state.revealed.map((t) => k("draw.tier-revealed", t)), ...state.redraws.map((_, i) => k(DRAW_AUDIT_TYPES.redrawn, i)));
+      wanted.push(k(DRAW_AUDIT_TYPES.drawn), ...state.revealed.map((t) => k(DRAW_AUDIT_TYPES.tierRevealed, t)), ...state.redraws.map((_, i) => k(DRAW_AUDIT_TYPES.redrawn, i)));
     }
     if (state.phase === "done") wanted.push(k(DRAW_AUDIT_TYPES.revealed));
     if (state.phase === "cancelled") wanted.push(k("draw.cancelled"));
@@ -177,11 +189,19 @@ export class LiveDraws {
       await log(DRAW_AUDIT_TYPES.closed, state.closedAt, drawClosedData({ drawId, entrantCount: closing.entrantCount, merkleRoot: closing.merkleRoot }), k(DRAW_AUDIT_TYPES.closed));
     }
     if (state.winners !== null) {
-      // Recomputing the draw (sort, hash, pick) is only needed to rebuild a missing drawn/redrawn record.
-      const needsDraw = missing.has(k(DRAW_AUDIT_TYPES.drawn)) || state.redraws.some((_, i) => missing.has(k(DRAW_AUDIT_TYPES.redrawn, i)));
+      const tierRevealed = (t: string) => k(DRAW_AUDIT_TYPES.tierRevealed, t);
+      // Recomputing the draw (sort, hash, pick) is only needed to rebuild a missing redrawn record,
+      // or the commitments of a draw recorded before they were stored.
+      const needsCommitments = missing.has(k(DRAW_AUDIT_TYPES.drawn)) || state.revealed.some((t) => missing.has(tierRevealed(t)));
+      const needsDraw = (needsCommitments && state.tierCommitments === null) || state.redraws.some((_, i) => missing.has(k(DRAW_AUDIT_TYPES.redrawn, i)));
       const original = needsDraw ? this.recompute(state, await entries()) : null;
-      if (original) await log(DRAW_AUDIT_TYPES.drawn, state.drawnAt ?? this.now(), drawDrawnData({ drawId, winners: original.winners }), k(DRAW_AUDIT_TYPES.drawn));
-      for (const tierId of state.revealed) await log("draw.tier-revealed", this.now(), { drawId, tierId }, k("draw.tier-revealed", tierId));
+      const commitments = state.tierCommitments ?? (original ? tierCommitments(state.serverSeed, drawId, original.winners) : []);
+      // The drawn record commits to each tier's winners by hash; it names none of them.
+      await log(DRAW_AUDIT_TYPES.drawn, state.drawnAt ?? this.now(), drawDrawnData(drawId, commitments), k(DRAW_AUDIT_TYPES.drawn));
+      for (const tierId of state.revealed) {
+        const c = commitments.find((x) => x.tierId === tierId);
+        if (c) await log(DRAW_AUDIT_TYPES.tierRevealed, this.now(), drawTierRevealedData(drawId, c), tierRevealed(tierId));
+      }
       if (original && state.redraws.length > 0) {
         const requests = state.redraws.map((r) => ({ tierId: r.tierId, replaces: r.replaces }));
         const { redraws } = applyRedraws(fromHex(original.drawSeed), original.entries, original.winners, requests);
@@ -194,7 +214,9 @@ export class LiveDraws {
 
   /**
    * Reveals one tier (the next in order when `tierId` is null) to everyone; finishes the draw after
-   * the last. Asked again after a crash that left a done draw unfinished, it finishes it.
+   * the last. The reveal is recorded with its broadcast sequence number before it is sent, and any
+   * reveal an earlier process recorded but did not send goes out first (`sendRecordedReveals`).
+   * Asked again after a crash that left a done draw unfinished, it finishes it.
    */
   async reveal(campaignId: string, drawId: string, tierId: string | null, retentionSeconds: number): Promise<{ tierId: string; done: boolean }> {
     let revealed;
@@ -207,19 +229,11 @@ export class LiveDraws {
       }
       throw err;
     }
+    await this.failpoint("reveal.recorded");
     const state = await this.store.state(campaignId, drawId);
     assertPhase(state, ["revealing", "done"]);
-    const tier = state.options.tiers.find((t) => t.tierId === revealed.tierId)!;
-    await this.broadcast(campaignId, "draw:reveal", {
-      campaignId,
-      drawId,
-      tierId: tier.tierId,
-      tierName: tier.name,
-      winners: state.winners?.find((w) => w.tierId === tier.tierId)?.winners ?? [],
-      entrants: state.entrants,
-      final: revealed.done,
-      serverTime: this.now(),
-    });
+    await this.sendRecordedReveals(state);
+    await this.failpoint("reveal.sent");
     // Entries (one read of the whole stream) only when they are needed: results, or a trail to repair.
     if (revealed.done) {
       // The final reveal first reaches every socket; one personal message per entrant follows it.
@@ -227,7 +241,37 @@ export class LiveDraws {
       await this.finish(state, await this.store.entries(campaignId, drawId), retentionSeconds);
     }
     else await this.completeAudit(state, () => this.store.entries(campaignId, drawId));
-    return revealed;
+    return { tierId: revealed.tierId, done: revealed.done };
+  }
+
+  /**
+   * Sends every `draw:reveal` that is recorded but not marked sent, in reveal order, each with the
+   * sequence number recorded with it, and marks it sent. Normally that is just the tier revealed a
+   * moment ago; after a crash between record and send it includes the lost one, which goes out
+   * again with its own number (a client that saw a later number has resynced; one that saw it twice
+   * drops the repeat).
+   */
+  private async sendRecordedReveals(state: DrawState): Promise<void> {
+    const { campaignId, drawId } = state;
+    const all = state.revealed.length === state.options.tiers.length;
+    for (const [i, tierId] of state.revealed.entries()) {
+      const eventSeq = state.revealSeqs[tierId];
+      const tier = state.options.tiers.find((t) => t.tierId === tierId);
+      if (!state.unsentReveals.includes(tierId) || eventSeq === undefined || !tier) continue;
+      this.out.toCampaign(campaignId, "draw:reveal", {
+        campaignId,
+        drawId,
+        tierId,
+        tierName: tier.name,
+        winners: state.winners?.find((w) => w.tierId === tierId)?.winners ?? [],
+        entrants: state.entrants,
+        final: all && i === state.revealed.length - 1,
+        serverTime: this.now(),
+        eventSeq,
+      });
+      await this.store.markRevealSent(campaignId, drawId, tierId);
+      state.unsentReveals = state.unsentReveals.filter((t) => t !== tierId);
+    }
   }
 
   /** Reveals every remaining tier in order (auto-reveal, or a host's "reveal all"). */
@@ -235,6 +279,8 @@ export class LiveDraws {
     for (;;) {
       const state = await this.store.state(campaignId, drawId);
       if (!state || (state.phase !== "drawn" && state.phase !== "revealing")) return;
+      // Taking over from a process that died after recording a reveal: send it before the next one.
+      await this.sendRecordedReveals(state);
       const { done } = await this.reveal(campaignId, drawId, null, retentionSeconds);
       if (done) return;
     }
@@ -243,6 +289,7 @@ export class LiveDraws {
   /** Done: log and publish the seed, tell every entrant their result, start the retention clock. Idempotent. */
   private async finish(state: DrawState, entries: StoredEntry[], retentionSeconds: number): Promise<void> {
     const { campaignId, drawId } = state;
+    await this.sendRecordedReveals(state); // the final reveal, if its sender died before sending it
     await this.completeAudit(state, entries);
     await this.broadcast(campaignId, "draw:done", { campaignId, drawId, serverSeed: state.serverSeed, proofPath: proofPath(campaignId, drawId), serverTime: this.now() });
     const tierOf = new Map<string, string>();

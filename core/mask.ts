@@ -27,6 +27,9 @@ export function maskName(raw: string): string {
  * A stable pseudonym for logs: the first 12 hex digits of SHA-256 of the id. Player ids are often
  * phone numbers or WeChat openids; logs carry this instead, and support can still follow one player.
  */
+/** A prize code (coupon, redemption code) as hosts see it: all but the last `keep` characters as `*`. */
+export const maskCode = (code: string | null | undefined, keep = 2): string => (code ? `${"*".repeat(Math.max(4, code.length - keep))}${code.slice(-keep)}` : "");
+
 export function logId(id: string): string {
   return createHash("sha256").update(id).digest("hex").slice(0, 12);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ID_PATTERN } from "@livedraw/protocol";
-import { DataVault, PSEUDONYM_PATTERN, Pseudonymiser, SealError, deriveKey, parseDataKeys, privacyFromConfig } from "./privacy.js";
+import { DataVault, PSEUDONYM_PATTERN, Pseudonymiser, SealError, SealedOpener, deriveKey, newPlayerKey, openForPlayer, parseDataKeys, privacyFromConfig, sealForPlayer, sealedWith } from "./privacy.js";
 
 const key = (fill: number) => Buffer.alloc(32, fill);
 
@@ -76,5 +76,51 @@ describe("key configuration", () => {
     expect(configured.derived).toEqual([]);
     expect(configured.vault.currentKeyId).toBe("k");
     expect(configured.pseudonyms.player("x")).not.toBe(derived.pseudonyms.player("x"));
+  });
+});
+
+describe("per-player data keys (crypto-shredding)", () => {
+  const ring = new DataVault([{ id: "k2", key: key(2) }, { id: "k1", key: key(1) }]);
+  const player = "pAAAAAAAAAAAAAAAAAAAAAA";
+
+  it("wrap with the ring's current key, bound to the player; unwrap with any ring key", () => {
+    const pk = newPlayerKey();
+    const wrapped = ring.wrap(player, pk);
+    expect(wrapped).toMatch(/^k1\.[A-Za-z0-9_-]{11}\.k2\./);
+    expect(wrapped).not.toContain(pk.key.toString("base64url"));
+    expect(ring.unwrap(player, wrapped)).toEqual(pk);
+    expect(ring.isStale(wrapped)).toBe(false);
+    expect(() => ring.unwrap("pBBBBBBBBBBBBBBBBBBBBBB", wrapped)).toThrow(SealError);
+    const old = new DataVault([{ id: "k1", key: key(1) }]).wrap(player, pk);
+    expect(ring.isStale(old)).toBe(true);
+    expect(ring.unwrap(player, old)).toEqual(pk);
+    expect(() => new DataVault([{ id: "k9", key: key(9) }]).unwrap(player, wrapped)).toThrow(/not in LIVEDRAW_DATA_KEYS/);
+  });
+
+  it("seal values that only their own key opens", () => {
+    const pk = newPlayerKey();
+    const sealed = sealForPlayer(pk, "上海市浦东新区世纪大道100号", "aad");
+    expect(sealedWith(sealed)).toEqual({ kind: "player", keyId: pk.id });
+    expect(openForPlayer(pk, sealed, "aad")).toBe("上海市浦东新区世纪大道100号");
+    expect(() => openForPlayer(pk, sealed, "other")).toThrow(/authentication/);
+    expect(() => openForPlayer(newPlayerKey(), sealed, "aad")).toThrow(/another player key/);
+    expect(() => openForPlayer({ id: pk.id, key: key(3) }, sealed, "aad")).toThrow(/authentication/);
+    expect(sealedWith(ring.seal("x", "a"))).toEqual({ kind: "ring", keyId: "k2" });
+    expect(sealedWith("plain")).toBeNull();
+  });
+
+  it("read as erased once the key is gone or replaced, never as an error", () => {
+    const pk = newPlayerKey();
+    const sealed = sealForPlayer(pk, "13912345001", "aad");
+    expect(new SealedOpener(ring, new Map([[player, pk]])).open(player, sealed, "aad")).toEqual({ state: "open", text: "13912345001" });
+    expect(new SealedOpener(ring, new Map([[player, null]])).open(player, sealed, "aad")).toEqual({ state: "erased" });
+    expect(new SealedOpener(ring, new Map()).open(player, sealed, "aad")).toEqual({ state: "erased" });
+    expect(new SealedOpener(ring, new Map([[player, newPlayerKey()]])).open(player, sealed, "aad")).toEqual({ state: "erased" });
+    expect(new SealedOpener(ring, new Map([[player, pk]])).open(player, sealed, "wrong")).toEqual({ state: "unreadable" });
+    // A key no ring key unwraps (a ring key left out of LIVEDRAW_DATA_KEYS) is not an erasure.
+    expect(new SealedOpener(ring, new Map([[player, "unreadable" as const]])).open(player, sealed, "aad")).toEqual({ state: "unreadable" });
+    // Values sealed by the ring itself (before per-player keys) still open.
+    expect(new SealedOpener(ring, new Map()).open(player, ring.seal("legacy", "aad"), "aad")).toEqual({ state: "open", text: "legacy" });
+    expect(new SealedOpener(ring, new Map()).open(player, "garbage", "aad")).toEqual({ state: "unreadable" });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { campaignKeys, campaignTag, drawKeys, openDrawsMember, parseOpenDrawsMember } from "./redis-keys.js";
+import { campaignKeys, campaignTag, drawKeys, openDrawsMember, parseOpenDrawsMember, parsePlayerTag, playerKeyKey, playerSealedKey, profileKey } from "./redis-keys.js";
 
 /** The hash tag Redis Cluster hashes: the text between the first `{` and the next `}`. */
 const hashTag = (key: string) => key.slice(key.indexOf("{") + 1, key.indexOf("}"));
@@ -30,5 +30,13 @@ describe("redis keys", () => {
     expect(parseOpenDrawsMember(openDrawsMember("c-1", "d_2"))).toEqual({ campaignId: "c-1", drawId: "d_2" });
     expect(parseOpenDrawsMember("a/b/c")).toBeNull();
     expect(parseOpenDrawsMember("nope")).toBeNull();
+  });
+
+  it("keeps a player's profile, data key and sealed-value index on one slot (erasure deletes them in one transaction)", () => {
+    const p = "pAbCdEfGhIjKlMnOpQrStUv";
+    const keys = [profileKey(p), playerKeyKey(p), playerSealedKey(p)];
+    expect(new Set(keys.map(hashTag))).toEqual(new Set([p]));
+    for (const k of keys) expect(parsePlayerTag(k)).toBe(p);
+    expect(parsePlayerTag(`${campaignTag("c")}:wins`)).toBeNull();
   });
 });

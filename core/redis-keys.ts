@@ -132,6 +132,32 @@ export function historyKey(campaignId: string, playerId: string): string {
 /** Set of campaigns that have spin intents: the workers' periodic sweep drains each. */
 export const spinCampaignsKey = `${KEY_PREFIX}:spin-campaigns`;
 
+/** The workers' index of campaigns with work (core/work-index.ts, core/lua/indexWork-7.lua). */
+export interface WorkIndexKeys {
+  /** Sorted set: campaignId scored by "has spin work until" (+inf while it has unresolved spins, then a linger time). */
+  spins: string;
+  /** Sorted set: campaignId scored by when the issuer must next act on it (issuance, delay notice, claim deadline). */
+  issue: string;
+  /** Stream: campaigns that just became active (`c` = campaignId), read by every resolver loop's blocking read. */
+  wake: string;
+}
+
+/**
+ * The work index that holds `campaignId`. One global index today; a function of the campaign so that
+ * splitting it per Redis Cluster slot (issue 18) changes this function and `workIndexShards` only.
+ */
+export function workIndexKeys(campaignId: string): WorkIndexKeys {
+  checkId("campaign", campaignId);
+  return WORK_INDEX;
+}
+
+/** Every work index, for the rounds that read them (one today). */
+export function workIndexShards(): readonly WorkIndexKeys[] {
+  return [WORK_INDEX];
+}
+
+const WORK_INDEX: WorkIndexKeys = { spins: `${KEY_PREFIX}:work:spins`, issue: `${KEY_PREFIX}:work:issue`, wake: `${KEY_PREFIX}:work:wake` };
+
 /**
  * Sorted set across campaigns: `<campaignId>/<drawId>` scored by deadline. Only an index that lets
  * every node emit countdown ticks; the truth is in the draw's own state hash.
@@ -158,8 +184,16 @@ export function hostSessionKey(sessionHash: string): string {
   return `${KEY_PREFIX}:host-session:${sessionHash}`;
 }
 
-/** rate-limiter-flexible key prefixes (it appends `:<key>`): failed console sign-ins per host id and per client address. */
-export const hostSignInLimitPrefix = { account: `${KEY_PREFIX}:sign-in-fail:host`, address: `${KEY_PREFIX}:sign-in-fail:addr` } as const;
+/**
+ * Failed console sign-ins (server/host-session.ts): a hash `{ f: failures, at: last ms }` per
+ * (host id, client address) and per client address, each throttled with backoff; and a counter per
+ * host id, which only slows that account's sign-ins down. Each is one key (no multi-key command).
+ */
+export const hostSignInKeys = {
+  pair: (hostId: string, address: string): string => `${KEY_PREFIX}:sign-in-fail:pair:${hostId}:${address}`,
+  address: (address: string): string => `${KEY_PREFIX}:sign-in-fail:addr:${address}`,
+  account: (hostId: string): string => `${KEY_PREFIX}:sign-in-fail:host:${hostId}`,
+} as const;
 
 /** BullMQ prefix; braces make every queue key share one cluster slot. */
 export const BULL_PREFIX = `{${KEY_PREFIX}:bull}`;
@@ -220,6 +254,28 @@ export function intentLimitPrefix(campaignId: string, intent: "spin" | "entry"):
 /** Hash of one player's sealed personal fields (core/privacy.ts); the pseudonym is the hash tag. */
 export const profileKey = (playerId: string): string => `${KEY_PREFIX}:profile:{${playerId}}`;
 
+/**
+ * String: a player's data key (32 random bytes) wrapped by the key ring (core/privacy.ts,
+ * `k1.<keyId>.<ringKeyId>.<iv>.<ciphertext+tag>`). Every personal value of the player — profile
+ * fields, claim forms — is sealed under it; erasure deletes it (crypto-shredding). Same hash tag as
+ * the profile, so erasure deletes both in one transaction on one cluster slot.
+ */
+export const playerKeyKey = (playerId: string): string => `${KEY_PREFIX}:player-key:{${playerId}}`;
+
+/** Pattern matching every player data key (SCAN, for re-wrapping after a key-ring rotation). */
+export const PLAYER_KEY_PATTERN = `${KEY_PREFIX}:player-key:*`;
+
+/**
+ * Hash: what is sealed under the player's data key outside the profile: `<campaignId>/<winId>` →
+ * `claim`. Only ids (pseudonymous); read by erasure for its receipt. Same hash tag as the profile.
+ */
+export const playerSealedKey = (playerId: string): string => `${KEY_PREFIX}:player-sealed:{${playerId}}`;
+
+/** The pseudonym inside a per-player key (`ld:profile:{p…}`, `ld:player-key:{p…}`); null for another key. */
+export function parsePlayerTag(key: string): string | null {
+  return /^ld:(?:profile|player-key|player-sealed):\{([^}]+)\}$/.exec(key)?.[1] ?? null;
+}
+
 /** Pattern matching every profile key (SCAN, for re-sealing after a key rotation). */
 export const PROFILE_KEY_PATTERN = `${KEY_PREFIX}:profile:*`;
 
@@ -229,7 +285,7 @@ export const ERASURE_LOG_KEY = `${KEY_PREFIX}:privacy:erasures`;
 /** Erasure records kept (approximately; the stream is trimmed). */
 export const ERASURE_LOG_MAXLEN = 100_000;
 
-/** A one-time sign-in code of a phone, keyed by the phone's player pseudonym (never the number). */
+/** The one-time sign-in codes of a phone (hash: attempts, and each live code's HMAC → expiry), keyed by the phone's player pseudonym (never the number). */
 export const otpKey = (playerId: string): string => `${KEY_PREFIX}:otp:{${playerId}}`;
 /** Set while a new code for that phone may not be sent yet. */
 export const otpGapKey = (playerId: string): string => `${KEY_PREFIX}:otp-gap:{${playerId}}`;

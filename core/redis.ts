@@ -19,7 +19,7 @@ declare module "ioredis" {
     ld1_closeDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_closeEarly(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_setDrawn(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
-    ld1_revealTier(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_revealTier(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_redrawWinner(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_cancelDraw(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_appendAudit(k1: string, k2: string, ...argv: ScriptArg[]): Result<unknown, Context>;

@@ -21,6 +21,7 @@
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { CAMPAIGN_KEY_PATTERN, campaignKeys, drawKeys, parseCampaignKey, spinCampaignsKey } from "./redis-keys.js";
+import { forgetCampaign } from "./work-index.js";
 
 /** The worker job that runs the sweep (a BullMQ job scheduler, every LIVEDRAW_RETENTION_SWEEP_MS). */
 export const JOB_RETENTION_SWEEP = "retention.sweep";
@@ -48,7 +49,7 @@ export interface RetentionSweepResult {
   keysExpired: number;
   /** Keys of campaigns live again whose expiry this sweep removed. */
   keysRestored: number;
-  /** Ids removed from the workers' spin-sweep set (campaigns whose configuration is gone). */
+  /** Ids removed from the workers' spin-sweep set and work index (campaigns whose configuration is gone). */
   spinCampaignsForgotten: number;
 }
 
@@ -158,16 +159,25 @@ export async function sweepRetention(redis: Redis, policy: RetentionPolicy, now:
   return out;
 }
 
-/** Drops campaigns whose configuration has expired from the workers' spin-sweep set. */
+/** Drops campaigns whose configuration has expired from the workers' spin-sweep set and work index. */
 async function forgetExpiredSpinCampaigns(redis: Redis): Promise<number> {
+  const ids = await redis.smembers(spinCampaignsKey);
   let forgotten = 0;
-  for (const campaignId of await redis.smembers(spinCampaignsKey)) {
-    const config = campaignKeys(campaignId).config;
-    if ((await redis.exists(config)) === 1) continue;
-    await redis.srem(spinCampaignsKey, campaignId);
-    // A campaign created again between the check and the removal joins the set again.
-    if ((await redis.exists(config)) === 1) await redis.sadd(spinCampaignsKey, campaignId);
-    else forgotten++;
+  // One pipelined EXISTS per campaign, not a round trip each: the set holds every campaign ever spun.
+  for (let i = 0; i < ids.length; i += 1000) {
+    const chunk = ids.slice(i, i + 1000);
+    const replies = (await redis.pipeline(chunk.map((c) => ["exists", campaignKeys(c).config])).exec()) ?? [];
+    for (const [j, campaignId] of chunk.entries()) {
+      if (Number(replies[j]?.[1] ?? 1) === 1) continue;
+      await redis.srem(spinCampaignsKey, campaignId);
+      // A campaign created again between the check and the removal joins the set again.
+      if ((await redis.exists(campaignKeys(campaignId).config)) === 1) {
+        await redis.sadd(spinCampaignsKey, campaignId);
+        continue;
+      }
+      await forgetCampaign(redis, campaignId);
+      forgotten++;
+    }
   }
   return forgotten;
 }

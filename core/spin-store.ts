@@ -5,12 +5,13 @@
 import { randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { z } from "zod";
-import { PLATFORMS, PPM, parseCampaign, prizeSchema, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
+import { PLATFORMS, PPM, checkWebhookAddresses, parseCampaign, prizeSchema, publishRules, type CompliancePolicy, type StoredCampaign } from "./campaign.js";
 import { AppError } from "./errors.js";
 import type { PublishedRules, SpinAck, SpinResult } from "./protocol.js";
 import { AdmitStatus, NO_ADMISSION, admissionArgs, admitReplySchema, type AdmitIntent, type SourceAdmission } from "./admission.js";
 import { campaignKeys, historyKey, intentLimitPrefix, sourceKeys, spinCampaignsKey } from "./redis-keys.js";
 import { scriptReply } from "./script-reply.js";
+import { queueIndexWork } from "./work-index.js";
 
 const storedCampaignSchema = z.object({
   v: z.literal(1),
@@ -48,6 +49,14 @@ export const spinResultSchema = z.object({
 export const BUSY_RETRY_AFTER_MS = 500;
 
 
+/** The first command's reply of a MULTI (its error thrown as is, so callers see what they would without the MULTI). */
+function firstReply(replies: [Error | null, unknown][] | null): unknown {
+  const first = replies?.[0];
+  if (!first) throw new Error("Redis answered a MULTI with no replies");
+  if (first[0]) throw first[0];
+  return first[1];
+}
+
 const arrayReply = z.array(z.union([z.number(), z.string(), z.null()]));
 
 export interface CampaignStats {
@@ -65,6 +74,7 @@ export class SpinStore {
 
   async save(mode: "create" | "replace", raw: unknown, policy: CompliancePolicy): Promise<StoredCampaign> {
     const { stored, inventory } = parseCampaign(raw, policy);
+    await checkWebhookAddresses(stored, policy); // rule webhook-address: the hosts' DNS answers
     const k = campaignKeys(stored.campaignId);
     const pairs = Object.entries(inventory).flat();
     scriptReply(await this.redis.ld1_saveCampaign(k.config, k.inventory, k.stocked, k.ledger, mode, JSON.stringify(stored), ...pairs));
@@ -131,10 +141,15 @@ export class SpinStore {
     return { intentId: String(intentId), duplicate: status === AdmitStatus.DUPLICATE };
   }
 
-  /** core/lua/admitSpins-3.lua for these intents of one campaign (the raw reply: 3 elements per intent). */
-  admitSpins(campaignId: string, maxPending: number, admission: SourceAdmission, intents: readonly AdmitIntent[], redis: Redis = this.redis): Promise<unknown> {
+  /**
+   * core/lua/admitSpins-3.lua for these intents of one campaign (the raw reply: 3 elements per
+   * intent), in one MULTI with the work index's update (core/work-index.ts): a stored spin is in
+   * the workers' index in the same step, and a campaign that just became active wakes them.
+   */
+  async admitSpins(campaignId: string, maxPending: number, admission: SourceAdmission, intents: readonly AdmitIntent[], redis: Redis = this.redis): Promise<unknown> {
     const k = campaignKeys(campaignId);
-    return redis.ld1_admitSpins(k.idempotency, k.spins, sourceKeys(campaignId).blocklist, maxPending, ...admissionArgs(intentLimitPrefix(campaignId, "spin"), admission, intents));
+    const multi = redis.multi().ld1_admitSpins(k.idempotency, k.spins, sourceKeys(campaignId).blocklist, maxPending, ...admissionArgs(intentLimitPrefix(campaignId, "spin"), admission, intents));
+    return firstReply(await queueIndexWork(multi, campaignId, "s").exec());
   }
 
   /** The intent already stored for this player and key, if any (a retry of an acknowledged spin). */
@@ -142,7 +157,10 @@ export class SpinStore {
     return this.redis.hget(campaignKeys(campaignId).idempotency, `${playerId}:${idempotencyKey}`);
   }
 
-  /** Marks a campaign as having spins, so the workers' sweep drains it. */
+  /**
+   * Registers a campaign for the workers' minute safety-net sweep (worker/resolve-spins.ts), which
+   * re-derives its work-index entries. The rounds themselves read the work index (core/work-index.ts).
+   */
   async register(campaignId: string): Promise<void> {
     await this.redis.sadd(spinCampaignsKey, campaignId);
   }
@@ -166,11 +184,14 @@ export class SpinStore {
     const pending = await this.redis.xlen(k.spins);
     if (pending === 0) return { read: 0, results: [] }; // the sweep's usual case: nothing to draw for
     const randoms = Array.from({ length: Math.min(batchSize, pending) }, random);
-    const raw = await this.redis.ld1_resolveSpins(
+    // With the work index's update in the same MULTI: an emptied stream starts the campaign's
+    // linger, a win puts it in the issuer's index (core/work-index.ts).
+    const multi = this.redis.multi().ld1_resolveSpins(
       k.config, k.spins, k.cursor, k.inventory, k.issued, k.results, k.players, k.ledger, k.ticketLedger,
       k.wins, k.issuePending, k.issueDue, k.funnel, k.winsExpiry,
       randoms.length, k.historyPrefix, historyLength, k.winsPlayerPrefix, ...randoms,
     );
+    const raw = firstReply(await queueIndexWork(multi, campaignId, "si").exec());
     const { rest } = scriptReply(raw);
     // codeOf consumed the first element (entries read) as the status code.
     const read = Number(arrayReply.parse(raw)[0]);

@@ -14,6 +14,13 @@ export const TOKEN_ISSUER = "livedraw";
 export const NO_EXPIRY_MESSAGE = "The token has no expiry (exp); issue tokens with one.";
 
 /**
+ * The longest a token may still live when it is presented (its `exp` at most this far ahead): the
+ * player-wide revocation record (server/login.ts) is kept longer than this, so a revocation covers
+ * every token it could apply to for as long as that token could be used.
+ */
+export const MAX_TOKEN_LIFETIME_SECONDS = 30 * 86_400;
+
+/**
  * A verified token's claims, when it expires (ms since the epoch, from `exp`), when it was issued
  * (`iat`, seconds, 0 when absent) and its id (`jti`, when it has one: tokens the sign-in endpoints
  * issue do, and only such tokens can be revoked one by one).
@@ -52,6 +59,9 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ["HS256"], issuer: TOKEN_ISSUER });
       if (typeof payload.exp !== "number" || !Number.isFinite(payload.exp)) throw new AppError("E_UNAUTHORIZED", NO_EXPIRY_MESSAGE);
+      if (payload.exp * 1000 - Date.now() > MAX_TOKEN_LIFETIME_SECONDS * 1000) {
+        throw new AppError("E_UNAUTHORIZED", `The token lives too long: its expiry (exp) must be at most ${MAX_TOKEN_LIFETIME_SECONDS / 86_400} days away.`);
+      }
       const claims = tokenClaimsSchema.safeParse(payload);
       if (!claims.success) throw new AppError("E_UNAUTHORIZED", "The token's claims are not valid (sub, role).");
       const issuedAt = typeof payload.iat === "number" && Number.isFinite(payload.iat) ? payload.iat : 0;

@@ -23,7 +23,9 @@ export class CampaignExistence {
     return exists;
   }
 
-  async require(campaignId: string): Promise<void> {
+  /** E_CAMPAIGN_NOT_FOUND unless the campaign exists; `fresh` reads Redis past the cache (a campaign created a moment ago on another node). */
+  async require(campaignId: string, options: { fresh?: boolean } = {}): Promise<void> {
+    if (options.fresh) this.cache.delete(campaignId);
     if (!(await this.exists(campaignId))) throw new AppError("E_CAMPAIGN_NOT_FOUND");
   }
 }

@@ -20,6 +20,7 @@ import type { TokenService } from "./auth.js";
 import type { CampaignExistence } from "./campaign-exists.js";
 import type { HostAuth } from "./host-session.js";
 import type { Metrics } from "./metrics.js";
+import type { PageServer } from "./pages-serve.js";
 import type { SpinCampaigns } from "./spin-campaigns.js";
 import type { ProfileStore, Pseudonymiser } from "../core/privacy.js";
 import type { PhoneCodes, TokenRevocations } from "./login.js";
@@ -67,6 +68,8 @@ export interface NodeContext {
   /** Host requests: Bearer host tokens or console sessions (cookie + CSRF token). */
   hostAuth: HostAuth;
   metrics: Metrics;
+  /** The console and big-screen pages and their assets (server/pages-serve.ts). */
+  pages: PageServer;
   engine: "uws" | "ws";
   engineReason: string;
   /** Set when the node starts draining: readiness fails, new work is refused with E_SHUTTING_DOWN. */

@@ -7,10 +7,10 @@
  * get a leading `'`.
  */
 import { stringify } from "csv-stringify/sync";
-import { maskName } from "../core/mask.js";
+import { maskCode, maskName } from "../core/mask.js";
 import { campaignKeys } from "../core/redis-keys.js";
 import type { NodeContext } from "./context.js";
-import { openClaim } from "./prize-views.js";
+import { claimOpener, openClaim } from "./prize-views.js";
 
 type Cell = string | number | null;
 
@@ -20,8 +20,6 @@ export function inert(value: Cell): Cell {
 }
 
 const iso = (ms: number | null | undefined): string => (ms == null ? "" : new Date(ms).toISOString());
-/** All but the last `keep` characters as `*`. */
-export const maskCode = (code: string | null | undefined, keep = 2): string => (code ? `${"*".repeat(Math.max(4, code.length - keep))}${code.slice(-keep)}` : "");
 
 function toCsv(header: string[], rows: Cell[][]): string {
   return "\uFEFF" + stringify([header, ...rows.map((r) => r.map(inert))], { record_delimiter: "windows" });
@@ -61,9 +59,10 @@ export async function winnersCsv(ctx: NodeContext, campaignId: string, masked: b
   for await (const page of ctx.wins.all(campaignId)) records.push(...page);
   records.sort((a, b) => a.wonAt - b.wonAt || (a.winId < b.winId ? -1 : 1));
   const people = await playerNames(ctx, campaignId, records.map((r) => r.playerId), masked);
+  const opener = await claimOpener(ctx.profiles, records);
   const rows = records.map((r): Cell[] => {
     const v = ctx.wins.view(r, now);
-    const claim = openClaim(ctx.vault, r, masked);
+    const claim = openClaim(opener, r, masked);
     const who = people.get(r.playerId);
     return [
       v.winId, iso(v.wonAt), v.tierId, v.tierName, v.prizeKind, v.value, v.status, iso(v.issuedAt), iso(v.redeemedAt), iso(v.expiresAt),

@@ -4,14 +4,15 @@
  * Host requests then authenticate either with `Authorization: Bearer <host token>` (integrators) or
  * with the cookie, and a state-changing request with the cookie must also carry the session's
  * token in `X-CSRF-Token`. Sessions live in Redis with a TTL, keyed by the SHA-256 of the cookie.
- * Failed sign-ins are limited per host id and per client address (Redis, so across nodes).
+ * Failed sign-ins slow down the pair (host id, client address) and the address with backoff, and the
+ * host id only by a bounded delay, never a lock (Redis, so across nodes).
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Redis } from "ioredis";
-import { RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { AppError } from "../core/errors.js";
-import { hostSessionKey, hostSignInLimitPrefix } from "../core/redis-keys.js";
+import { hostSessionKey, hostSignInKeys } from "../core/redis-keys.js";
 import type { TokenService } from "./auth.js";
 import type { HostAccounts } from "./host-accounts.js";
 import { clientIp, overTls } from "./http-body.js";
@@ -19,9 +20,59 @@ import type { HttpRequest } from "./http-types.js";
 
 export const SESSION_COOKIE = "ld_host";
 export const CSRF_HEADER = "x-csrf-token";
-/** Failed sign-ins allowed per host id, and per client address, in SIGN_IN_WINDOW_SECONDS. */
-export const SIGN_IN_FAILURES = 5;
-export const SIGN_IN_WINDOW_SECONDS = 15 * 60;
+
+/**
+ * Failed console sign-ins only slow the one who fails (docs/http-api.md §8):
+ * - per (host id, client address): SIGN_IN_FREE_FAILURES free, then each further attempt from that
+ *   address for that host id waits a backoff that doubles from SIGN_IN_BACKOFF_BASE_MS up to
+ *   SIGN_IN_BACKOFF_MAX_MS (E_RATE_LIMITED with `retryAfterMs`); a success clears it;
+ * - per client address (guessing across host ids): SIGN_IN_FREE_FAILURES_PER_ADDRESS free, then the same backoff;
+ * - per host id (from anywhere): never a refusal. Past SIGN_IN_SLOWDOWN_AFTER failures in
+ *   SIGN_IN_WINDOW_SECONDS, every attempt on that host id is answered SIGN_IN_SLOWDOWN_STEP_MS later
+ *   per further failure, at most SIGN_IN_SLOWDOWN_MAX_MS: the right password from a clean address
+ *   still signs in, however many guesses come from elsewhere.
+ */
+export const SIGN_IN_FREE_FAILURES = 5;
+export const SIGN_IN_FREE_FAILURES_PER_ADDRESS = 20;
+export const SIGN_IN_BACKOFF_BASE_MS = 2000;
+export const SIGN_IN_BACKOFF_MAX_MS = 15 * 60_000;
+/** Failures are forgotten this long after the last one (longer than the longest backoff). */
+export const SIGN_IN_WINDOW_SECONDS = 60 * 60;
+export const SIGN_IN_SLOWDOWN_AFTER = 10;
+export const SIGN_IN_SLOWDOWN_STEP_MS = 100;
+export const SIGN_IN_SLOWDOWN_MAX_MS = 2000;
+
+/**
+ * KEYS[1] failures hash { f, at }
+ * ARGV[1] now (ms)  ARGV[2] free failures  ARGV[3] backoff base (ms)  ARGV[4] backoff max (ms)  ARGV[5] window (ms)
+ * Returns the wait in ms (> 0: refused, nothing counted), or 0: the attempt is counted as a failure
+ * (so parallel guesses count too) until a success takes it back.
+ */
+const TAKE_ATTEMPT = `
+local now = tonumber(ARGV[1])
+local free = tonumber(ARGV[2])
+local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
+if f >= free then
+  local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
+  local backoff = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ (f - free))
+  local wait = math.floor(at + backoff - now)
+  if wait > 0 then return wait end
+end
+redis.call('HINCRBY', KEYS[1], 'f', 1)
+redis.call('HSET', KEYS[1], 'at', ARGV[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+return 0`;
+
+/** KEYS[1] failures hash. Takes one failure back (a success), if the hash still exists. Returns nothing. */
+const GIVE_BACK = `if redis.call('HEXISTS', KEYS[1], 'f') == 1 then redis.call('HINCRBY', KEYS[1], 'f', -1) end`;
+
+/** KEYS[1] failures hash. ARGV[1] now (ms). A failed check: the backoff runs from its end (the hash's `at`). Returns nothing. */
+const FAILED_AT = `if redis.call('HEXISTS', KEYS[1], 'f') == 1 then redis.call('HSET', KEYS[1], 'at', ARGV[1]) end`;
+
+/** The slowdown of a host id with `failures` recent failures, in ms (bounded; never a refusal). */
+export function signInSlowdownMs(failures: number): number {
+  return Math.min(SIGN_IN_SLOWDOWN_MAX_MS, Math.max(0, failures - SIGN_IN_SLOWDOWN_AFTER) * SIGN_IN_SLOWDOWN_STEP_MS);
+}
 
 const sessionSchema = z.object({ hostId: z.string(), csrfToken: z.string(), expiresAt: z.number() });
 export type HostSession = z.infer<typeof sessionSchema>;
@@ -56,6 +107,11 @@ export function sessionRef(cookie: string): string {
   return createHash("sha256").update(cookie).digest("hex");
 }
 
+/** Whether a request carries its console session's CSRF token (X-CSRF-Token). */
+export function csrfMatches(req: HttpRequest, session: HostSession): boolean {
+  return sameSecret(req.headers[CSRF_HEADER], session.csrfToken);
+}
+
 function sameSecret(given: string | undefined, expected: string): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
@@ -71,42 +127,50 @@ export interface HostAuthOptions {
 }
 
 export class HostAuth {
-  private readonly failures: { account: RateLimiterRedis; address: RateLimiterRedis };
-
   constructor(
     private readonly redis: Redis,
     private readonly accounts: HostAccounts,
     private readonly tokens: TokenService,
     private readonly options: HostAuthOptions,
-  ) {
-    const limiter = (keyPrefix: string) => new RateLimiterRedis({ storeClient: redis, keyPrefix, points: SIGN_IN_FAILURES, duration: SIGN_IN_WINDOW_SECONDS });
-    this.failures = { account: limiter(hostSignInLimitPrefix.account), address: limiter(hostSignInLimitPrefix.address) };
-  }
+  ) {}
 
   /**
-   * Signs a host in: each attempt first takes a point from both limits (so parallel guesses are
-   * counted too); a success forgets the host id's failures and gives the address its point back. Returns the new session and its cookie's value.
+   * Signs a host in. The address, then the (host id, address) pair, each take an attempt or answer
+   * how long to wait (E_RATE_LIMITED); the host id's recent failures from anywhere only delay the
+   * answer (signInSlowdownMs). A success clears the pair and gives the address its attempt back.
+   * Returns the new session and its cookie's value.
    */
   async signIn(req: HttpRequest, hostId: string, password: string): Promise<{ session: HostSession; cookie: string; ref: string }> {
     const address = clientIp(req, this.options.trustProxyHops);
-    await Promise.all([this.take(this.failures.account, hostId), this.take(this.failures.address, address)]);
-    if (!(await this.accounts.verify(hostId, password))) throw new AppError("E_SIGN_IN_FAILED");
-    await Promise.all([this.failures.account.delete(hostId), this.failures.address.reward(address, 1)]);
+    const keys = { pair: hostSignInKeys.pair(hostId, address), address: hostSignInKeys.address(address), account: hostSignInKeys.account(hostId) };
+    await this.take(keys.address, SIGN_IN_FREE_FAILURES_PER_ADDRESS, "from this address");
+    try {
+      await this.take(keys.pair, SIGN_IN_FREE_FAILURES, "for this host id from this address");
+    } catch (err) {
+      await this.redis.eval(GIVE_BACK, 1, keys.address); // refused before any check: not an attempt of the address
+      throw err;
+    }
+    const slowdown = signInSlowdownMs(Number((await this.redis.get(keys.account)) ?? 0));
+    const [ok] = await Promise.all([this.accounts.verify(hostId, password), slowdown > 0 ? delay(slowdown) : undefined]);
+    if (!ok) {
+      const now = Date.now();
+      await Promise.all([
+        this.redis.multi().incr(keys.account).expire(keys.account, SIGN_IN_WINDOW_SECONDS).exec(),
+        this.redis.eval(FAILED_AT, 1, keys.pair, now),
+        this.redis.eval(FAILED_AT, 1, keys.address, now),
+      ]);
+      throw new AppError("E_SIGN_IN_FAILED");
+    }
+    await Promise.all([this.redis.del(keys.pair), this.redis.eval(GIVE_BACK, 1, keys.address)]);
     const cookie = randomBytes(32).toString("base64url");
     const session: HostSession = { hostId, csrfToken: randomBytes(32).toString("base64url"), expiresAt: Date.now() + this.options.ttlSeconds * 1000 };
     await this.redis.set(hostSessionKey(sessionRef(cookie)), JSON.stringify(session), "EX", this.options.ttlSeconds);
     return { session, cookie, ref: sessionRef(cookie) };
   }
 
-  private async take(limiter: RateLimiterRedis, key: string): Promise<void> {
-    try {
-      await limiter.consume(key);
-    } catch (rej) {
-      if (rej instanceof RateLimiterRes) {
-        throw new AppError("E_RATE_LIMITED", "Too many failed sign-ins for this host id or from this address; retry after `retryAfterMs`.", Math.max(1, Math.ceil(rej.msBeforeNext)));
-      }
-      throw rej;
-    }
+  private async take(key: string, free: number, what: string): Promise<void> {
+    const wait = Number(await this.redis.eval(TAKE_ATTEMPT, 1, key, Date.now(), free, SIGN_IN_BACKOFF_BASE_MS, SIGN_IN_BACKOFF_MAX_MS, SIGN_IN_WINDOW_SECONDS * 1000));
+    if (wait > 0) throw new AppError("E_RATE_LIMITED", `Too many failed sign-ins ${what}; retry after \`retryAfterMs\` (each further failure doubles the wait).`, wait);
   }
 
   /** The session of a Cookie header, or null (no cookie, expired, signed out). */
@@ -127,12 +191,9 @@ export class HostAuth {
     return session;
   }
 
-  /** Ends a session (the request must carry its CSRF token); returns its reference. */
-  async signOut(req: HttpRequest): Promise<string> {
-    const session = await this.requireSession(req);
-    if (!sameSecret(req.headers[CSRF_HEADER], session.csrfToken)) throw new AppError("E_CSRF");
-    await this.redis.del(hostSessionKey(session.ref));
-    return session.ref;
+  /** Ends a session (the route table checked its CSRF token). */
+  async endSession(ref: string): Promise<void> {
+    await this.redis.del(hostSessionKey(ref));
   }
 
   /**

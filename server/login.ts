@@ -4,16 +4,20 @@
  * - **Mini-program login**: the client's `wx.login()` code is exchanged at a code2session endpoint
  *   (WeChat's, or any compatible one) for the user's openid/unionid; the session key is discarded at
  *   once (never stored or logged). The player token's `sub` is `wx_<unionid or openid>`.
- * - **Phone one-time codes**: a 6-digit code sent by a pluggable SMS sender, stored only as an HMAC
- *   under the phone's pseudonym (no phone number in Redis), valid 5 minutes, 5 attempts, one send per
- *   minute and 10 per day per phone, 20 per hour per client address. `sub` is `tel_<digits>`; the
- *   number also rides as the `phone` claim, so it lands sealed in the profile.
+ * - **Phone one-time codes**: the number normalised to E.164 (libphonenumber-js, default region CN:
+ *   one handset, one account), a 6-digit code sent by a pluggable SMS sender, stored only as an HMAC
+ *   under the phone's pseudonym (no phone number in Redis), valid 5 minutes; every code sent and
+ *   still valid works (a later send never replaces it), 5 wrong attempts use them all up; one send
+ *   per minute and 10 per day per phone, 20 per hour per client address — limits on sending only,
+ *   never on using a code already sent. `sub` is `tel_<E.164 digits>`; the number also rides as the
+ *   `phone` claim, so it lands sealed in the profile.
  * - **Revocation**: tokens issued here carry a `jti`; signing out revokes that token (and disconnects
  *   its sockets on every node); a host can revoke every token of a player issued so far.
  */
 import { createHmac, randomBytes, randomInt } from "node:crypto";
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from "rate-limiter-flexible";
+import { parsePhoneNumberFromString } from "libphonenumber-js/max";
 import { z } from "zod";
 import type { Config } from "../config/options.js";
 import { AppError } from "../core/errors.js";
@@ -21,15 +25,17 @@ import type { Logger } from "../core/logger.js";
 import { logId, maskName } from "../core/mask.js";
 import { deriveKey, type Pseudonymiser } from "../core/privacy.js";
 import { otpDayKey, otpGapKey, otpKey, revokedTokenKey, tokensAfterKey } from "../core/redis-keys.js";
-import type { TokenService, VerifiedClaims } from "./auth.js";
+import { MAX_TOKEN_LIFETIME_SECONDS, type TokenService, type VerifiedClaims } from "./auth.js";
 
+/** The region of a phone number typed without a country code. */
+export const PHONE_DEFAULT_REGION = "CN";
 export const OTP_TTL_SECONDS = 300;
 export const OTP_MAX_ATTEMPTS = 5;
 export const OTP_RESEND_GAP_SECONDS = 60;
 export const OTP_SENDS_PER_DAY = 10;
 export const OTP_SENDS_PER_ADDRESS_PER_HOUR = 20;
 /** How long "every token of this player before now" is remembered: longer than any token we accept lives. */
-export const REVOKE_ALL_REMEMBER_SECONDS = 31 * 86_400;
+export const REVOKE_ALL_REMEMBER_SECONDS = MAX_TOKEN_LIFETIME_SECONDS + 86_400;
 const PROVIDER_TIMEOUT_MS = 5000;
 
 /** A signed-in player's token and who they are to the server. */
@@ -43,15 +49,20 @@ export interface SignedIn {
 // ------------------------------------------------------------------------------- phone numbers
 
 /**
- * The canonical form of a phone number: `+<country><number>`. Mainland mobile numbers may be given
- * without a country code (`13800138000`, `8613800138000`); anything else must start with `+`.
+ * The E.164 form of a phone number (`+8613900139000`), so one handset is one account (one `sub`, one
+ * cooldown, one daily cap) however it is typed: `+86 139 0013 9000`, `0086 139…`, `86139…`, `139…`
+ * (no country code: mainland China), `+86 0139…` (a trunk 0 after the country code) and `+0086…` /
+ * `+086…` (an international prefix typed after the `+`; no country code starts with 0). Parsed and
+ * validated with libphonenumber-js's full metadata; anything else is E_INVALID_PHONE.
  */
 export function canonicalPhone(raw: string): string {
-  const digits = raw.replace(/[\s-]/g, "");
-  if (/^1\d{10}$/.test(digits)) return `+86${digits}`;
-  if (/^86(1\d{10})$/.test(digits)) return `+${digits}`;
-  if (/^\+\d{6,15}$/.test(digits)) return digits;
-  throw new AppError("E_BAD_REQUEST", "phone: use the international form +<country code><number>, or an 11-digit mainland mobile number.");
+  const compact = raw.replace(/[\s().-]/g, "");
+  const text = /^\+0/.test(compact) ? `+${compact.slice(1).replace(/^0+/, "")}` : compact;
+  const parsed = /^\+?\d{3,17}$/.test(text) ? parsePhoneNumberFromString(text, PHONE_DEFAULT_REGION) : undefined;
+  if (parsed === undefined || !parsed.isValid()) {
+    throw new AppError("E_INVALID_PHONE", `phone: ${maskName(raw.slice(0, 32))} is not a valid phone number; give it with its country code (+44 7400 123456), or as a mainland China number (139 0013 9000).`);
+  }
+  return parsed.number;
 }
 
 // ------------------------------------------------------------------------------- SMS
@@ -144,11 +155,25 @@ export async function code2Session(config: Config, code: string): Promise<string
 
 // ------------------------------------------------------------------------------- one-time codes
 
+/**
+ * KEYS[1] the phone's codes: hash { attempts, "c:<code HMAC>": expiry ms, ... }
+ * ARGV[1] the HMAC of the code given  ARGV[2] attempts allowed  ARGV[3] now (ms)
+ * Returns 'ok' (every code of the phone is then used up), 'wrong', 'exhausted' (the codes are gone)
+ * or 'missing' (no live code). Every live code works: a later send does not take an earlier one away.
+ */
 const CHECK_CODE = `
-local h = redis.call('HGET', KEYS[1], 'hash')
-if not h then return 'missing' end
+local now = tonumber(ARGV[3])
+local fields = redis.call('HGETALL', KEYS[1])
+local live = 0
+for i = 1, #fields, 2 do
+  if string.sub(fields[i], 1, 2) == 'c:' then
+    if tonumber(fields[i + 1]) <= now then redis.call('HDEL', KEYS[1], fields[i]) else live = live + 1 end
+  end
+end
+if live == 0 then redis.call('DEL', KEYS[1]) return 'missing' end
+local expires = redis.call('HGET', KEYS[1], 'c:' .. ARGV[1])
+if expires and tonumber(expires) > now then redis.call('DEL', KEYS[1]) return 'ok' end
 local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-if h == ARGV[1] then redis.call('DEL', KEYS[1]) return 'ok' end
 if n >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return 'exhausted' end
 return 'wrong'`;
 
@@ -202,11 +227,13 @@ export class PhoneCodes {
       throw new AppError("E_RATE_LIMITED", `At most ${OTP_SENDS_PER_DAY} codes a day are sent to one phone.`, Math.max(1000, wait));
     }
     const code = String(randomInt(0, 1_000_000)).padStart(6, "0");
-    await this.redis.multi().del(otpKey(playerId)).hset(otpKey(playerId), "hash", this.hash(playerId, code), "attempts", "0").pexpire(otpKey(playerId), OTP_TTL_SECONDS * 1000).exec();
+    // Added beside the phone's codes still live: a new send (anyone's) never takes away a code already received.
+    const field = `c:${this.hash(playerId, code)}`;
+    await this.redis.multi().hset(otpKey(playerId), field, Date.now() + OTP_TTL_SECONDS * 1000).pexpire(otpKey(playerId), OTP_TTL_SECONDS * 1000).exec();
     try {
       await this.sender.send(phone, code, OTP_TTL_SECONDS);
     } catch (err) {
-      await this.redis.del(otpKey(playerId), otpGapKey(playerId)).catch(() => undefined);
+      await Promise.all([this.redis.hdel(otpKey(playerId), field), this.redis.del(otpGapKey(playerId))]).catch(() => undefined);
       this.log.warn({ err: err instanceof Error ? err.message : String(err), player: logId(playerId), sender: this.sender.kind }, "sign-in code not sent");
       throw new AppError("E_UNAVAILABLE", "The text message could not be sent; try again shortly.", 5000);
     }
@@ -217,7 +244,7 @@ export class PhoneCodes {
   /** Consumes a correct code (once: two parallel checks of one code cannot both pass). */
   async verify(phone: string, code: string): Promise<{ sub: string; playerId: string }> {
     const who = this.identity(phone);
-    const outcome = await this.redis.eval(CHECK_CODE, 1, otpKey(who.playerId), this.hash(who.playerId, code), OTP_MAX_ATTEMPTS);
+    const outcome = await this.redis.eval(CHECK_CODE, 1, otpKey(who.playerId), this.hash(who.playerId, code), OTP_MAX_ATTEMPTS, Date.now());
     if (outcome === "ok") return who;
     if (outcome === "exhausted") throw new AppError("E_LOGIN_FAILED", `Wrong code ${OTP_MAX_ATTEMPTS} times: request a new one.`);
     if (outcome === "missing") throw new AppError("E_LOGIN_FAILED", "No code is waiting for this phone (it expired, was used, or was never sent): request a new one.");

@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { createAdapter } from "@socket.io/redis-adapter";
 import { Queue } from "bullmq";
+import { Gauge } from "prom-client";
 import { Server } from "socket.io";
 import type { Config } from "../config/options.js";
 import { RedisClock } from "../core/clock.js";
@@ -33,6 +34,7 @@ import { mountOnUws } from "./http-uws.js";
 import { backlogSampler, createMetrics, observeRevealFanout } from "./metrics.js";
 import { startMetricsListener, timedBroadcaster } from "../core/metrics.js";
 import { createRoutes } from "./routes.js";
+import { createPages } from "./pages-serve.js";
 import { registerSocketHandlers, secureEngineHeaders } from "./sockets.js";
 import { uwsBackpressureFor, watchSlowConsumers } from "./slow-consumers.js";
 import { SpinCampaigns } from "./spin-campaigns.js";
@@ -44,6 +46,8 @@ import { LiveDraws } from "../core/live-draw.js";
 import { startTicker } from "./ticker.js";
 import { startOnlineCounter } from "./online.js";
 import { selectEngine } from "./transport.js";
+import { TransportConnections, descriptorWarning, openFilesLimit, transportsPerAddress } from "./connection-limit.js";
+import { UpgradeGate, gateNodeServer, gateUwsApp } from "./upgrade-gate.js";
 
 export interface SocketNode {
   port: number;
@@ -87,6 +91,8 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   const io: IoServer = new Server({
     serveClient: false,
     maxHttpBufferSize: config.maxPayloadBytes,
+    // A connection that has not sent the Socket.IO CONNECT by then is closed (Socket.IO's default: 45 s).
+    connectTimeout: config.connectTimeoutMs,
     adapter: createAdapter(pub, sub, { key: SOCKET_IO_CHANNEL_PREFIX }),
     ...(config.corsOrigin ? { cors: { origin: config.corsOrigin } } : {}),
   });
@@ -128,11 +134,12 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     io,
     tokens,
     pseudonyms: privacy.pseudonyms,
-    profiles: new ProfileStore(redis, privacy.vault),
+    profiles: new ProfileStore(redis, privacy.vault, { retentionDays: config.profileRetentionDays }),
     revocations: new TokenRevocations(redis),
     phoneCodes: sms === null ? null : new PhoneCodes(redis, privacy.pseudonyms, sms, config.jwtSecret, log),
     hostAuth: new HostAuth(redis, hostAccounts, tokens, { ttlSeconds: config.hostSessionTtlSeconds, trustProxy: config.trustProxy, trustProxyHops: config.trustProxyHops }),
     metrics,
+    pages: createPages(),
     engine: selection.engine,
     engineReason: selection.reason,
     draining: false,
@@ -145,6 +152,42 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   const routes = createRoutes(ctx);
   const onHttpError = (err: unknown) => log.error({ err }, "http handler crashed");
 
+  // Transport connections are counted from the upgrade, per address and per node (server/upgrade-gate.ts).
+  const descriptorProblem = descriptorWarning(openFilesLimit(), config.maxConnections);
+  if (descriptorProblem !== null) log.warn({ openFilesLimit: openFilesLimit(), maxConnections: config.maxConnections }, descriptorProblem);
+  const refusedLog = { address: 0, node: 0, last: 0 };
+  const transports = new TransportConnections(transportsPerAddress(config.maxConnectionsPerAddress), config.maxConnections);
+  new Gauge({
+    name: "livedraw_transport_connections",
+    help: "Transport connections (WebSocket upgrades and long-polling sessions) open on this node, counted from the upgrade.",
+    registers: [metrics.registry],
+    collect() {
+      this.set(transports.open);
+    },
+  });
+  new Gauge({
+    name: "livedraw_transport_connections_peak_per_address",
+    help: "The most transport connections one client address has held at once on this node since it started.",
+    registers: [metrics.registry],
+    collect() {
+      this.set(transports.peakPerAddress);
+    },
+  });
+  const gate = new UpgradeGate(transports, {
+    trustProxyHops: config.trustProxyHops,
+    pendingTimeoutMs: config.connectTimeoutMs * 2,
+    onRefused(kind, address) {
+      if (kind === "address") metrics.connectionsRefused.inc();
+      refusedLog[kind]++;
+      const now = Date.now();
+      if (now - refusedLog.last < 10_000) return; // one line per 10 s, with the counts since the last
+      log.warn({ byAddress: refusedLog.address, atCeiling: refusedLog.node, lastAddress: address }, "connections refused at the upgrade");
+      refusedLog.address = 0;
+      refusedLog.node = 0;
+      refusedLog.last = now;
+    },
+  });
+
   let port: number;
   let stopListening: () => Promise<void>;
   if (selection.engine === "uws") {
@@ -152,7 +195,8 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
     const app = uws.App();
     // Frames past uWS's backpressure limit are dropped silently: set it above our own bound, at
     // which watchSlowConsumers closes the socket instead.
-    io.attachApp(app, { maxBackpressure: uwsBackpressureFor(config.maxSocketBufferBytes) } as Parameters<typeof io.attachApp>[1]);
+    io.attachApp(gateUwsApp(app, gate), { maxBackpressure: uwsBackpressureFor(config.maxSocketBufferBytes) } as Parameters<typeof io.attachApp>[1]);
+    gate.watch(io.engine);
     secureEngineHeaders(io);
     mountOnUws(app, routes, config.maxPayloadBytes, onHttpError);
     const listenSocket = await new Promise<unknown>((resolve, reject) => {
@@ -163,6 +207,8 @@ export async function startSocketNode(config: Config, log: Logger): Promise<Sock
   } else {
     const http: HttpServer = createNodeHttpServer(routes, config.maxPayloadBytes, onHttpError);
     io.attach(http);
+    gateNodeServer(http, gate);
+    gate.watch(io.engine);
     secureEngineHeaders(io);
     await new Promise<void>((resolve, reject) => {
       http.once("error", reject);

@@ -35,8 +35,11 @@ interface CachedFile {
   etag: string;
 }
 
+/** Answers GET requests for pages and assets: the response, or null when the path is not a page's. */
+export type PageServer = (req: HttpRequest) => Promise<HttpResponse | null>;
+
 /** Returns a handler for GET requests: the page or asset response, or null when the path is not a page's. */
-export function createPages(dir = path.join(projectRoot(), "dist", "public")): (req: HttpRequest) => Promise<HttpResponse | null> {
+export function createPages(dir = path.join(projectRoot(), "dist", "public")): PageServer {
   const cache = new Map<string, CachedFile>();
 
   async function load(file: string): Promise<CachedFile | null> {

@@ -14,10 +14,10 @@ export interface PointLimiter {
   consume(key: string | number, points?: number): Promise<RateLimiterRes>;
 }
 
-/** Consumes one point or throws E_RATE_LIMITED with how long to wait. */
-export async function consume(limiter: PointLimiter, key: string, message?: string): Promise<void> {
+/** Consumes `points` (default one) or throws E_RATE_LIMITED with how long to wait. */
+export async function consume(limiter: PointLimiter, key: string, message?: string, points = 1): Promise<void> {
   try {
-    await limiter.consume(key);
+    await limiter.consume(key, points);
   } catch (rej) {
     if (rej instanceof RateLimiterRes) throw new AppError("E_RATE_LIMITED", message, Math.max(1, Math.ceil(rej.msBeforeNext)));
     throw rej;

@@ -17,7 +17,7 @@
  * outlives its token's `exp` (or its console session).
  */
 import { createHash } from "node:crypto";
-import { AppError, toAppError } from "../core/errors.js";
+import { AppError, toAppError, UNAVAILABLE_RETRY_AFTER_MS } from "../core/errors.js";
 import { logId, maskName } from "../core/mask.js";
 import { SUPPORTED_PROTOCOL_VERSIONS, rooms, type Ack, type SocketData } from "../core/protocol.js";
 import { describeIssues } from "../core/schemas.js";
@@ -71,27 +71,31 @@ export function secureEngineHeaders(io: IoServer): void {
   io.engine.on("headers", (headers: Record<string, string>) => Object.assign(headers, SECURITY_HEADERS));
 }
 
+/** The socket-side id of a host: never a pseudonym (those match `p` + 22 characters), so never a player's. */
+export const hostPlayerId = (hostId: string): string => `host:${hostId}`;
+
 export function registerSocketHandlers(ctx: NodeContext): void {
   const { io, log, metrics } = ctx;
   const connections = new AddressConnections(ctx.config.maxConnectionsPerAddress);
   // Which (name, phone) each recent player's profile already holds, so a reconnect writes nothing.
   const savedProfiles = new Lru<string>(4_000_000);
   /**
-   * Whether a player's token was revoked. Fails open while Redis is unreachable: a revoked token
-   * then gets a socket, but every action on it needs Redis too, and the check runs again on the
-   * next connection.
+   * Whether a player's token was revoked. Fails closed: when Redis cannot answer, the handshake is
+   * refused with E_UNAVAILABLE (the SDK retries) rather than letting a possibly revoked token in.
    */
   async function revoked(playerId: string, claims: VerifiedClaims): Promise<boolean> {
     try {
       return await ctx.revocations.isRevoked(playerId, claims);
     } catch (err) {
-      log.warn({ err, player: logId(playerId) }, "token revocation not checked: Redis unreachable");
-      return false;
+      log.warn({ err, player: logId(playerId) }, "token revocation not checked: handshake refused");
+      throw new AppError("E_UNAVAILABLE", "Token revocation could not be checked; retry shortly.", UNAVAILABLE_RETRY_AFTER_MS, { cause: err });
     }
   }
   function rememberProfile(playerId: string, name: string | undefined, phone: string | undefined): void {
     if (name === undefined && phone === undefined) return;
-    const fingerprint = createHash("sha256").update(`${name ?? ""}\0${phone ?? ""}`).digest("base64url").slice(0, 16);
+    // The day is part of it, so a returning player's profile is written (its retention clock restarted) once a day at most.
+    const day = Math.floor(Date.now() / 86_400_000);
+    const fingerprint = createHash("sha256").update(`${name ?? ""}\0${phone ?? ""}\0${day}`).digest("base64url").slice(0, 16);
     if (savedProfiles.get(playerId) === fingerprint) return;
     ctx.profiles.save(playerId, { ...(name === undefined ? {} : { name }), ...(phone === undefined ? {} : { phone }) }).then(
       () => savedProfiles.set(playerId, fingerprint, playerId.length + fingerprint.length + 64),
@@ -105,8 +109,17 @@ export function registerSocketHandlers(ctx: NodeContext): void {
     const token = auth?.token;
     if (typeof token === "string" && token !== "") {
       const claims = await ctx.tokens.verify(token);
+      // A host is never a player: its id lives outside the pseudonym space (`host:` prefix), so a host
+      // token whose `sub` equals a player's pseudonym joins no player's room and reads no player's data.
       if (claims.role === "host") {
-        return { playerId: claims.sub, role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt, ...(claims.campaigns ? { hostCampaigns: claims.campaigns } : {}) };
+        return {
+          playerId: hostPlayerId(claims.sub),
+          role: claims.role,
+          maskedName: maskName(claims.name ?? claims.sub),
+          expiresAt: claims.expiresAt,
+          hostId: claims.sub,
+          ...(claims.campaigns ? { hostCampaigns: claims.campaigns } : {}),
+        };
       }
       if (claims.role === "staff") throw new AppError("E_FORBIDDEN", "Staff tokens are for the redemption endpoint (POST /v1/campaigns/:campaignId/redemptions), not for sockets.");
       // From here on the player is their pseudonym: Redis, logs, rooms and broadcasts never see the raw `sub`.
@@ -123,7 +136,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       }
       const session = await ctx.hostAuth.session(cookie);
       if (!session) throw new AppError("E_UNAUTHORIZED", "No valid host session: sign in again (POST /v1/host/session).");
-      return { playerId: session.hostId, role: "host", maskedName: maskName(session.hostId), hostSession: session.ref, expiresAt: session.expiresAt };
+      return { playerId: hostPlayerId(session.hostId), role: "host", maskedName: maskName(session.hostId), hostSession: session.ref, expiresAt: session.expiresAt, hostId: session.hostId };
     }
     await ctx.tokens.verify(token); // no token: throws E_UNAUTHORIZED ("No token: …")
     throw new AppError("E_UNAUTHORIZED");

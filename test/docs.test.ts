@@ -1,6 +1,7 @@
 /**
- * The documents in docs/ against the code: every HTTP route the server registers has a section in
- * docs/http-api.md that names every top-level field of its body schema; every audit record type
+ * The documents in docs/ against the code: every row of the server's route table (server/routes.ts
+ * ROUTES) is in docs/http-api.md's "Who may call what" table with the same callers, scope and cost,
+ * and has a section that names every top-level field of its body schema; every audit record type
  * the server writes is in docs/fairness.md; and every relative link (and #anchor) in docs/*.md
  * resolves.
  */
@@ -8,8 +9,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { projectRoot } from "../core/assets.js";
-import { campaignInputSchema } from "../core/campaign.js";
-import * as schemas from "../core/schemas.js";
+import { ROUTES } from "../server/routes.js";
 
 const root = projectRoot();
 const read = (rel: string): string => readFileSync(path.join(root, rel), "utf8");
@@ -17,68 +17,17 @@ const docsDir = path.join(root, "docs");
 const httpDoc = read("docs/http-api.md");
 
 const METHOD = "GET|POST|PUT|PATCH|DELETE";
-const CAMPAIGNS = "/v1/campaigns";
-const CAMPAIGN = `${CAMPAIGNS}/:campaignId`;
-const DRAW = `${CAMPAIGN}/draws/:drawId`;
-
-interface Route {
-  method: string;
-  path: string;
-  /** Names of the body schemas the route parses (exported from core/schemas.ts, or campaignInputSchema). */
-  bodies: string[];
-}
-
-/**
- * Routes read from the route handlers' source. The server has no route table: each route is an
- * `if` on `method` and the path (`req.path === "/x"`, `parts[3] === "x"`, `action === "x"`,
- * `parts.length === n`), followed by the body it parses (`parseBody(xSchema, req)`, or
- * `ctx.spins.save(…)` for the campaign body).
- */
-function routesFromSource(file: string, kind: "routes" | "draws"): Route[] {
-  const routes: Route[] = [];
-  let current: Route[] = [];
-  for (const line of read(file).split("\n")) {
-    const method = new RegExp(`method === "(${METHOD})"`).exec(line)?.[1];
-    const found: string[] = [];
-    if (method) {
-      for (const m of line.matchAll(/req\.path === "([^"]+)"/g)) found.push(m[1]!);
-      const length = /parts\.length === (\d+)/.exec(line)?.[1];
-      const segment = kind === "routes" ? /parts\[3\] === "([a-z-]+)"/.exec(line)?.[1] : /action === "([a-z-]+)"/.exec(line)?.[1];
-      if (kind === "routes") {
-        if (segment) found.push(`${CAMPAIGN}/${segment}`);
-        else if (length === "2" && line.includes('parts[1] === "campaigns"')) found.push(CAMPAIGNS);
-        else if (length === "3" && line.includes('parts[1] === "campaigns"')) found.push(CAMPAIGN);
-      } else {
-        if (segment) found.push(`${DRAW}/${segment}`);
-        else if (length === "4") found.push(`${CAMPAIGN}/draws`);
-        else if (length === "5") found.push(DRAW);
-      }
-    }
-    if (method && found.length > 0) {
-      current = found.map((p) => ({ method, path: p, bodies: [] }));
-      routes.push(...current);
-      continue;
-    }
-    const body = /parseBody\((\w+Schema)\b/.exec(line)?.[1] ?? (/ctx\.spins\.save\(/.test(line) ? "campaignInputSchema" : undefined);
-    if (body) for (const r of current) r.bodies.push(body);
-  }
-  return routes;
-}
-
-/** The routes listed in a file's header comment (` *   POST /v1/campaigns/:c/draws   host: …`). */
-function routesFromHeader(file: string): { method: string; path: string }[] {
-  const header = /^\/\*\*([\s\S]*?)\*\//.exec(read(file))?.[1] ?? "";
-  return [...header.matchAll(new RegExp(`^\\s*\\*\\s+(${METHOD})\\s+(/\\S*)`, "gm"))].map((m) => ({
-    method: m[1]!,
-    path: m[2]!.replace(/\?.*$/, "").replace(/\/:c(?=\/|$)/, "/:campaignId").replace(/\/:d(?=\/|$)/, "/:drawId"),
-  }));
-}
 
 const key = (r: { method: string; path: string }): string => `${r.method} ${r.path}`;
 
-/** server/routes.ts and every server/routes-<area>.ts; routes-draws.ts matches draw paths, the others campaign and plain paths. */
-const ROUTE_FILES = ["server/routes.ts", ...readdirSync(path.join(projectRoot(), "server")).filter((f) => /^routes-[a-z-]+\.ts$/.test(f) && !f.endsWith(".test.ts")).map((f) => `server/${f}`)];
-const routes = ROUTE_FILES.flatMap((f) => routesFromSource(f, f === "server/routes-draws.ts" ? "draws" : "routes"));
+/** The "Who may call what" table of docs/http-api.md §1: `| `METHOD /path` | who | scope | cost |` rows. */
+function accessTable(markdown: string): Map<string, { who: string; scope: string; cost: string }> {
+  const rows = new Map<string, { who: string; scope: string; cost: string }>();
+  for (const m of markdown.matchAll(new RegExp(`^\\| \`(${METHOD}) (/[^\`]*)\` \\| ([^|]+) \\| ([^|]+) \\| ([^|]+) \\|$`, "gm"))) {
+    rows.set(`${m[1]} ${m[2]}`, { who: m[3]!.trim(), scope: m[4]!.trim(), cost: m[5]!.trim() });
+  }
+  return rows;
+}
 
 /** `### ` sections of a markdown text: each heading's `METHOD /path` spans (query stripped), and its text up to the next heading. */
 function endpointSections(markdown: string): Map<string, string> {
@@ -95,34 +44,32 @@ function endpointSections(markdown: string): Map<string, string> {
 }
 
 describe("docs/http-api.md", () => {
-  it("finds the server's routes in its source", () => {
-    // Guard the parser itself: every route the handlers' header comments list must be found in the code.
-    const found = new Set(routes.map(key));
-    for (const r of ROUTE_FILES.flatMap(routesFromHeader)) {
-      expect(found.has(key(r)), `the code of server/routes*.ts has no route for ${key(r)} (or the parser missed it)`).toBe(true);
+  it("lists every route of the table, with who may call it, its scope and cost, and nothing else", () => {
+    const table = accessTable(httpDoc);
+    for (const r of ROUTES) {
+      expect(table.get(key(r)), `docs/http-api.md §1 "Who may call what" lacks a row for ${key(r)}`).toEqual({ who: r.allow.join(", "), scope: r.scope, cost: r.cost });
     }
-    expect(routes.length).toBeGreaterThanOrEqual(20);
-    expect(routes.find((r) => key(r) === `POST ${CAMPAIGN}/draws`)?.bodies).toEqual(["startDrawSchema"]);
+    const declared = new Set(ROUTES.map(key));
+    for (const documented of table.keys()) expect(declared.has(documented), `docs/http-api.md lists ${documented}, which the server does not route`).toBe(true);
+    expect(ROUTES.length).toBeGreaterThanOrEqual(40);
   });
 
   it("has a `### `METHOD /path`` section for every route", () => {
     const sections = endpointSections(httpDoc);
-    for (const r of routes) expect(sections.has(key(r)), `docs/http-api.md lacks a "### \`${key(r)}\`" heading`).toBe(true);
+    for (const r of ROUTES) expect(sections.has(key(r)), `docs/http-api.md lacks a "### \`${key(r)}\`" heading`).toBe(true);
   });
 
   it("names every top-level body field of a route in that route's section", () => {
     const sections = endpointSections(httpDoc);
-    const byName: Record<string, unknown> = { ...schemas, campaignInputSchema };
     let checked = 0;
-    for (const r of routes) {
+    for (const r of ROUTES) {
+      if (r.body === undefined) continue;
       const section = sections.get(key(r)) ?? "";
-      for (const name of r.bodies) {
-        const shape = (byName[name] as { shape?: Record<string, unknown> } | undefined)?.shape;
-        expect(shape, `${name} (body of ${key(r)}) is not an object schema exported from core/schemas.ts`).toBeDefined();
-        for (const field of Object.keys(shape!)) {
-          expect(section.includes(`\`${field}\``) || section.includes(`"${field}"`), `docs/http-api.md, ${key(r)}: body field ${field} is not mentioned`).toBe(true);
-          checked++;
-        }
+      const shape = (r.body as { shape?: Record<string, unknown> }).shape;
+      expect(shape, `the body of ${key(r)} is not an object schema`).toBeDefined();
+      for (const field of Object.keys(shape!)) {
+        expect(section.includes(`\`${field}\``) || section.includes(`"${field}"`), `docs/http-api.md, ${key(r)}: body field ${field} is not mentioned`).toBe(true);
+        checked++;
       }
     }
     expect(checked).toBeGreaterThan(30);

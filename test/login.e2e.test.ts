@@ -10,6 +10,7 @@ import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
 import { io as rawIo, type Socket } from "socket.io-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { otpDayKey, otpGapKey } from "../core/redis-keys.js";
 import { scanRedis } from "../scripts/privacy-scan.js";
 import { Harness, http, pseudonym, tokens, uniqueId, type NodeProcess } from "./harness.js";
 
@@ -155,7 +156,7 @@ describe("player sign-in and token revocation", () => {
     expect(await playerIdOf(await connect(0, signedIn.token))).toBe(signedIn.playerId);
 
     // Five wrong tries use a code up: the right one no longer works.
-    const phone2 = "+447700900123";
+    const phone2 = "+447400123456";
     const sent2 = nextSms();
     expect((await post(0, "/v1/auth/phone/code", { phone: phone2 })).status).toBe(202);
     const code2 = (await sent2).code;
@@ -171,8 +172,49 @@ describe("player sign-in and token revocation", () => {
     smsFails = false;
     expect((await post(0, "/v1/auth/phone/code", { phone: phone3 })).status).toBe(202);
 
-    expect(await post<Failure>(0, "/v1/auth/phone/code", { phone: "12345" })).toMatchObject({ status: 400, body: { error: { code: "E_BAD_REQUEST" } } });
+    expect(await post<Failure>(0, "/v1/auth/phone/code", { phone: "12345" })).toMatchObject({ status: 400, body: { error: { code: "E_INVALID_PHONE" } } });
+    expect(await post<Failure>(0, "/v1/auth/phone", { phone: "+447700900123", code: "123456" })).toMatchObject({ status: 400, body: { error: { code: "E_INVALID_PHONE" } } });
+    expect(await post<Failure>(0, "/v1/auth/phone/code", { phone: "1" })).toMatchObject({ status: 400, body: { error: { code: "E_BAD_REQUEST" } } });
     expect(await post<Failure>(0, "/v1/auth/phone", { phone, code: "12ab56" })).toMatchObject({ status: 400, body: { error: { code: "E_BAD_REQUEST" } } });
+  });
+
+  it("one handset is one account: +86 139…, +0086139…, +086…, +86 0…, 139… share one cooldown, one daily cap and one sub", async () => {
+    const sent = nextSms();
+    expect((await post(0, "/v1/auth/phone/code", { phone: "+86 139 0013 9001" })).status).toBe(202);
+    const call = await sent;
+    expect(call.phone).toBe("+8613900139001");
+    // Every other way of typing it is the same phone: inside its cooldown.
+    for (const phone of ["+0086139 0013 9001", "+086 13900139001", "+86 0 13900139001", "0086-139-0013-9001", "13900139001"]) {
+      expect(await post<Failure>(1, "/v1/auth/phone/code", { phone }), phone).toMatchObject({ status: 429, body: { error: { code: "E_RATE_LIMITED" } } });
+    }
+    const signedIn = await post<SignedIn>(1, "/v1/auth/phone", { phone: "139 0013 9001", code: call.code });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.body.playerId).toBe(pseudonym("tel_8613900139001"));
+    expect(await redis.get(otpDayKey(pseudonym("tel_8613900139001")))).toBe("1"); // one daily cap, counted once
+  });
+
+  it("limits sending only: the daily cap never blocks a code already sent, and a later send never takes an earlier code away", async () => {
+    const phone = "13900139002";
+    const playerId = pseudonym("tel_8613900139002");
+    const codes: string[] = [];
+    // As if another hour had begun for this test's one client address (its hourly limit is not what this is about).
+    const addressLimits = await redis.keys("ld:rl:otp-address*");
+    if (addressLimits.length > 0) await redis.del(...addressLimits);
+    for (let i = 0; i < 10; i++) {
+      await redis.del(otpGapKey(playerId)); // as if the minute's cooldown had passed
+      const sent = nextSms();
+      expect((await post(i % 2, "/v1/auth/phone/code", { phone })).status).toBe(202);
+      codes.push((await sent).code);
+    }
+    await redis.del(otpGapKey(playerId));
+    const capped = await post<Failure>(0, "/v1/auth/phone/code", { phone });
+    expect(capped).toMatchObject({ status: 429, body: { error: { code: "E_RATE_LIMITED", message: expect.stringContaining("10 codes a day") } } });
+    // The first code, sent nine sends ago, still signs in: no send replaced it, and the cap does not apply to using it.
+    const first = await post<SignedIn>(1, "/v1/auth/phone", { phone, code: codes[0] });
+    expect(first.status).toBe(200);
+    expect(first.body.playerId).toBe(playerId);
+    // Signing in uses every code of the phone up.
+    expect(await post<Failure>(0, "/v1/auth/phone", { phone, code: codes[9] })).toMatchObject({ status: 401, body: { error: { code: "E_LOGIN_FAILED" } } });
   });
 
   it("revokes: sign-out closes that token's sockets on every node; a host revokes every token of a player", async () => {

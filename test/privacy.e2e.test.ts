@@ -3,15 +3,16 @@
  * their tokens, spin, enter and win a live draw, assist each other and get tickets from a host. Then
  * every Redis key and value, Redis's RDB and AOF files, every node and worker log line and every frame
  * the clients received are searched for each raw id, phone and name: none may appear. The sealed
- * profiles open to the right values with the key ring; erasure removes them, and the campaign's audit
- * chain and the draw's proof bundle still verify.
+ * profiles open to the right values with the key ring and carry their retention expiry; erasure
+ * removes them and the players' data keys, and the campaign's audit chain and the draw's proof
+ * bundle still verify (test/erasure.e2e.test.ts tries the key ring on everything left).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { LiveDrawClient, type DrawCountdown, type DrawDone, type DrawResult } from "@livedraw/client-sdk";
 import { verifyAuditChain, verifyBundle, type ProofBundle } from "@livedraw/fairness";
 import { DataVault, ProfileStore, parseDataKeys } from "../core/privacy.js";
-import { profileKey, PROFILE_KEY_PATTERN } from "../core/redis-keys.js";
+import { PLAYER_KEY_PATTERN, playerKeyKey, profileKey, PROFILE_KEY_PATTERN } from "../core/redis-keys.js";
 import { scanRedis, scanText, type Needle } from "../scripts/privacy-scan.js";
 import { liveCampaign } from "./fixtures.js";
 import { Harness, TEST_DATA_KEYS, collect, http, pseudonym, tokens, uniqueId, type NodeProcess, type RoleProcess } from "./harness.js";
@@ -102,7 +103,13 @@ describe("personal data at rest, in logs and on the wire", () => {
     const profiles = new ProfileStore(redis, new DataVault(parseDataKeys(TEST_DATA_KEYS) as Exclude<ReturnType<typeof parseDataKeys>, string>));
     for (const p of people) {
       await expect.poll(() => redis.exists(profileKey(pseudonym(p.sub)))).toBe(1);
-      expect(await profiles.read(pseudonym(p.sub))).toEqual({ profile: { name: p.name, phone: p.phone }, unreadable: [] });
+      expect(await profiles.read(pseudonym(p.sub))).toEqual({ profile: { name: p.name, phone: p.phone }, unreadable: [], erased: [] });
+      // Profiles and player data keys expire (LIVEDRAW_PROFILE_RETENTION_DAYS, 180 by default) after the last write.
+      for (const key of [profileKey(pseudonym(p.sub)), playerKeyKey(pseudonym(p.sub))]) {
+        const ttl = await redis.ttl(key);
+        expect(ttl).toBeGreaterThan(179 * 86_400);
+        expect(ttl).toBeLessThanOrEqual(180 * 86_400);
+      }
     }
 
     // … and nothing anywhere holds them in the clear.
@@ -139,8 +146,10 @@ describe("personal data at rest, in logs and on the wire", () => {
     }
     const again = await http<{ profileErased: boolean }>(`${nodes[0]!.url}/v1/privacy/erasure`, { token: host, body: { playerId: people[0]!.sub } });
     expect(again.body.profileErased).toBe(false);
-    const [, left] = await redis.scan("0", "MATCH", PROFILE_KEY_PATTERN, "COUNT", 10_000);
-    expect(left).toEqual([]);
+    for (const pattern of [PROFILE_KEY_PATTERN, PLAYER_KEY_PATTERN]) {
+      const [, left] = await redis.scan("0", "MATCH", pattern, "COUNT", 10_000);
+      expect(left).toEqual([]);
+    }
 
     // The audit chain and the draw's proof still verify: they never held personal data.
     const audit = await http<{ records: unknown[] }>(`${nodes[0]!.url}/v1/campaigns/${campaignId}/audit`);

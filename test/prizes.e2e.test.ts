@@ -16,7 +16,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveDrawClient } from "@livedraw/client-sdk";
 import type { PublishedRules, Win } from "@livedraw/protocol";
-import { campaignKeys } from "../core/redis-keys.js";
+import { campaignKeys, workIndexKeys } from "../core/redis-keys.js";
 import { tokens } from "./harness.js";
 import { liveCampaign } from "./fixtures.js";
 import { Harness, collect, http, pseudonym, uniqueId, type NodeProcess } from "./harness.js";
@@ -50,6 +50,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
       LIVEDRAW_HTTP_REQUESTS_PER_SECOND_PER_IP: "100000",
       LIVEDRAW_SPIN_SHED_LAG_MS: "0",
       LIVEDRAW_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      // The test partner listens on 127.0.0.1: an operator's exception to rule webhook-address.
+      LIVEDRAW_WEBHOOK_ALLOW_HOSTS: "127.0.0.1",
       LIVEDRAW_WEBHOOK_ATTEMPTS: "40",
       LIVEDRAW_WEBHOOK_BACKOFF_MS: "5",
       LIVEDRAW_WEBHOOK_BACKOFF_MAX_MS: "100",
@@ -299,6 +301,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
     const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
     await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
     await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    // The workers' index of due campaigns says the same (else only the minute safety-net sweep finds it).
+    await redis.zadd(workIndexKeys(campaignId).issue, Date.now() - 1000, campaignId);
     expect(await expiredPush).toMatchObject({ winId: w.winId, status: "expired", failure: expect.stringMatching(/^claim deadline passed/) });
     expect(await redis.hmget(k.funnel, "wins:pending", "wins:expired")).toEqual(["0", "1"]);
     expect(await redis.zcard(k.issuePending)).toBe(0);
@@ -320,6 +324,8 @@ describe("prizes: issuance, webhooks, redemption (2 nodes, 2 workers)", () => {
     const rec = JSON.parse((await redis.hget(k.wins, w.winId))!) as Record<string, unknown>;
     await redis.hset(k.wins, w.winId, JSON.stringify({ ...rec, expiresAt: Date.now() - 1000 }));
     await redis.zadd(k.winsExpiry, Date.now() - 1000, w.winId);
+    // The workers' index of due campaigns says the same (else only the minute safety-net sweep finds it).
+    await redis.zadd(workIndexKeys(campaignId).issue, Date.now() - 1000, campaignId);
     expect(await expired).toMatchObject({ winId: w.winId, status: "expired", failure: "claim deadline passed", qr: null });
     expect(await redis.hmget(k.funnel, "wins:issued", "wins:expired")).toEqual(["0", "1"]);
     const staff = await tokens.sign({ sub: "desk-3", role: "staff" }, 600);

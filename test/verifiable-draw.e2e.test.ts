@@ -64,7 +64,7 @@ describe("verifiable two-tier draw: 3 nodes, 2 workers, 300 clients, staged reve
       });
     });
 
-    const opened = await post<DrawCountdown>(0, "/draws", { title: "Gala", durationMs: 3000, tiers: TIERS, autoReveal: false });
+    const opened = await post<DrawCountdown>(0, "/draws", { title: "Gala", durationMs: 10_000, tiers: TIERS, autoReveal: false });
     expect(opened.status).toBe(201);
     const { drawId, deadline, commitment } = opened.body;
     expect(commitment).toMatch(/^[0-9a-f]{64}$/);
@@ -78,6 +78,7 @@ describe("verifiable two-tier draw: 3 nodes, 2 workers, 300 clients, staged reve
     const entrants = new Set(acks.map((a) => a.intentId));
     expect(entrants.size).toBe(CLIENTS);
 
+    // (300 entries within the 10 s window even on a busy shared machine; 3 s was not always enough.)
     // At the deadline a worker closes and draws; nothing is revealed until the host says so.
     const closed = await closedSeen.done;
     expect(new Set(closed.map(([, p]) => `${p.entrants}/${p.merkleRoot}`)).size).toBe(1);

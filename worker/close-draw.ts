@@ -2,7 +2,8 @@
  * The `draw.close` job: at the deadline, close the draw and compute its winners with the published
  * algorithm (core/live-draw.ts), announce the close, and — for auto-reveal draws — reveal every
  * tier and finish. Each step is a compare-and-set, so a retried or duplicated job never re-draws:
- * it continues from wherever the previous attempt stopped.
+ * it continues from wherever the previous attempt stopped, and first re-sends any reveal the previous
+ * attempt recorded but did not live to send.
  */
 import type { Emitter } from "@socket.io/redis-emitter";
 import { DelayedError, type Job } from "bullmq";
@@ -19,6 +20,7 @@ import type { Redis } from "ioredis";
 import type { RedisClock } from "../core/clock.js";
 import { timedBroadcaster } from "../core/metrics.js";
 import type { WorkerMetrics } from "./metrics.js";
+import type { Failpoint } from "../core/failpoint.js";
 
 const jobSchema = z.object({ campaignId: idSchema, drawId: idSchema });
 
@@ -31,6 +33,8 @@ export interface CloseDrawDeps {
   beacons: BeaconService;
   /** Timing only (livedraw_reveal_emit_seconds). */
   metrics?: WorkerMetrics;
+  /** Crash points for the crash tests (LIVEDRAW_FAILPOINT, core/failpoint.ts). */
+  failpoint?: Failpoint;
 }
 
 export type CloseDrawResult = { status: "drawn"; entrants: number; autoRevealed: boolean } | { status: "skipped"; reason: string };
@@ -52,7 +56,7 @@ export async function closeDraw(deps: CloseDrawDeps, job: Job<CloseDrawJob>, tok
   const log = deps.log.child({ job: job.id, campaignId, drawId });
   const broadcaster = emitterBroadcaster(deps.emitter);
   const now = () => deps.clock.now();
-  const draws = new LiveDraws(new DrawStore(deps.redis), deps.metrics ? timedBroadcaster(broadcaster, now, deps.metrics.revealEmit) : broadcaster, now, { resultsDelayMs: deps.config.drawResultsDelayMs });
+  const draws = new LiveDraws(new DrawStore(deps.redis), deps.metrics ? timedBroadcaster(broadcaster, now, deps.metrics.revealEmit) : broadcaster, now, { resultsDelayMs: deps.config.drawResultsDelayMs, failpoint: deps.failpoint });
 
   const outcome = await draws.closeAndDraw(campaignId, drawId, (ref) => deps.beacons.fetch(ref));
   if (outcome.status === "early") {

@@ -3,14 +3,14 @@
  * each campaign's pending wins: onsite, coupon and points prizes are issued in one Lua step per batch
  * (core/lua/issueWins); webhook prizes become BullMQ jobs of the `issuance` queue (job id = the win,
  * so a win is queued once), delivered with an HMAC-SHA256 signature over timestamp and body, retried
- * with exponential backoff, and dead-lettered (status `failed`) after LIVEDRAW_WEBHOOK_ATTEMPTS.
+ * with exponential backoff, and dead-lettered (status `failed`) after LIVEDRAW_WEBHOOK_ATTEMPTS
+ * (worker/webhook-delivery.ts, which also checks where a URL may reach and limits each partner).
  * Wins still pending past the campaign's `claim.issueWithinSeconds` get their delay notice. Every
  * change is pushed to the winner as `win:status`. Several workers may run the loop at once: each
  * step checks the record's status, so a win is issued exactly once whoever gets there first.
  */
-import { createHmac } from "node:crypto";
 import type { Emitter } from "@socket.io/redis-emitter";
-import { Queue, Worker, type Job } from "bullmq";
+import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/options.js";
 import type { RedisClock } from "../core/clock.js";
@@ -19,23 +19,8 @@ import { rooms, type ServerToClientEvents } from "../core/protocol.js";
 import { BULL_PREFIX, ISSUANCE_QUEUE } from "../core/redis-keys.js";
 import type { SpinStore } from "../core/spin-store.js";
 import type { WinRecord, WinStore } from "../core/wins.js";
-
-export interface WebhookJob {
-  campaignId: string;
-  winId: string;
-  url: string;
-}
-
-/** `t=<ms>,v1=<hex HMAC-SHA256 of "<t>.<body>">`: the X-Livedraw-Signature header (docs/http-api.md §12). */
-export function webhookSignature(secret: string, timestamp: number, body: string): string {
-  return `t=${timestamp},v1=${createHmac("sha256", secret).update(`${timestamp}.${body}`).digest("hex")}`;
-}
-
-/** Delay before retry number `attemptsMade` (1 = after the first failure): base × 2^(n−1), at most `max`, ±20 %. */
-export function cappedBackoff(attemptsMade: number, base: number, max: number): number {
-  const exp = Math.min(max, base * 2 ** Math.min(30, Math.max(0, attemptsMade - 1)));
-  return Math.round(exp * (0.8 + Math.random() * 0.4));
-}
+import { indexWork, issueDueCampaigns } from "../core/work-index.js";
+import { WebhookDeliveries, type WebhookJob } from "./webhook-delivery.js";
 
 export interface IssuerDeps {
   config: Config;
@@ -54,7 +39,7 @@ export class Issuer {
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly queue: Queue<WebhookJob>;
-  private readonly worker: Worker<WebhookJob, string>;
+  private readonly deliveries: WebhookDeliveries;
   /** Coupon tiers this worker has warned about (`<campaign>/<tier>`), until their pool is refilled. */
   private readonly lowStockWarned = new Set<string>();
 
@@ -65,18 +50,8 @@ export class Issuer {
     const { config, log } = deps;
     this.queue = new Queue<WebhookJob>(ISSUANCE_QUEUE, { connection: deps.redis, prefix: BULL_PREFIX });
     this.queue.on("error", (err) => log.warn({ err }, "issuance queue error"));
-    this.worker = new Worker<WebhookJob, string>(ISSUANCE_QUEUE, (job) => this.deliver(job), {
-      connection: bullConnection,
-      prefix: BULL_PREFIX,
-      concurrency: config.webhookConcurrency,
-      lockDuration: Math.max(config.workerLockMs, config.webhookTimeoutMs * 2),
-      stalledInterval: Math.max(500, Math.floor(config.workerLockMs / 2)),
-      maxStalledCount: 20,
-      // Exponential from LIVEDRAW_WEBHOOK_BACKOFF_MS, capped at LIVEDRAW_WEBHOOK_BACKOFF_MAX_MS, with ±20 % jitter
-      // so a partner coming back is not hit by every retry at once.
-      settings: { backoffStrategy: (attemptsMade: number) => cappedBackoff(attemptsMade, config.webhookBackoffMs, config.webhookBackoffMaxMs) },
-    });
-    this.worker.on("error", (err) => log.error({ err }, "issuance worker error"));
+    // Webhook prizes: delivery, address checks, per-partner limits (worker/webhook-delivery.ts).
+    this.deliveries = new WebhookDeliveries({ config, log, clock: deps.clock, wins: deps.wins, push: (rec) => this.push(rec) }, bullConnection);
   }
 
   start(): void {
@@ -87,7 +62,7 @@ export class Issuer {
     this.stopping = true;
     this.wake?.();
     await this.loop;
-    await this.worker.close();
+    await this.deliveries.close();
     await this.queue.close();
   }
 
@@ -112,10 +87,14 @@ export class Issuer {
     }
   }
 
-  /** One pass over every campaign with spins. Public for tests and the benchmarks. */
+  /**
+   * One pass over the campaigns the work index says are due (core/work-index.ts): a win waiting for
+   * issuance, a delay notice or a claim deadline due now. After each visit the campaign's entry is
+   * re-derived from its keys (next due time, or removed). Public for tests and the benchmarks.
+   */
   async round(): Promise<number> {
     let moved = 0;
-    for (const campaignId of await this.deps.spins.spinCampaigns()) {
+    for (const campaignId of await issueDueCampaigns(this.deps.redis, this.deps.clock.now())) {
       if (this.stopping) break;
       moved += await this.issueCampaign(campaignId);
       for (const rec of await this.deps.wins.expireDue(campaignId)) {
@@ -126,6 +105,7 @@ export class Issuer {
         this.deps.log.info({ campaign: campaignId, win: rec.winId, kind: rec.prizeKind }, "win not issued in time: delay notice sent");
         this.push(rec);
       }
+      await indexWork(this.deps.redis, campaignId, "i");
     }
     return moved;
   }
@@ -198,60 +178,5 @@ export class Issuer {
     // Out of the issuance queue only once its job is stored: a crash in between queues it again (same id).
     for (const j of jobs) await this.deps.wins.settle(campaignId, "queued", j.data.winId);
     return jobs.length;
-  }
-
-  /** One delivery attempt of a webhook prize. Throws to retry; the last attempt's failure dead-letters the win. */
-  private async deliver(job: Job<WebhookJob>): Promise<string> {
-    const { wins, config, log, clock } = this.deps;
-    const { campaignId, winId, url } = job.data;
-    const rec = await wins.get(campaignId, winId);
-    if (!rec) return "gone";
-    if (rec.status !== "pending") return `already ${rec.status}`; // a retry after an attempt that worked
-    const attempt = job.attemptsMade + 1;
-    const body = JSON.stringify({
-      type: "prize.issue", campaignId, winId, tierId: rec.tierId, tierName: rec.tierName, value: rec.value ?? null,
-      playerId: rec.playerId, wonAt: rec.wonAt, attempt,
-    });
-    const timestamp = clock.now();
-    let failure: string;
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-livedraw-signature": webhookSignature(config.webhookSecret, timestamp, body),
-          "x-livedraw-win-id": winId,
-          "idempotency-key": `${campaignId}:${winId}`,
-        },
-        body,
-        signal: AbortSignal.timeout(config.webhookTimeoutMs),
-      });
-      const text = await res.text().catch(() => "");
-      if (res.ok) {
-        let reference = "";
-        try {
-          const parsed: unknown = JSON.parse(text);
-          if (parsed && typeof parsed === "object" && typeof (parsed as { reference?: unknown }).reference === "string") reference = String((parsed as { reference: string }).reference).slice(0, 200);
-        } catch {
-          // a body that is not JSON is fine: no reference
-        }
-        const { changed, record } = await wins.settle(campaignId, "issued", winId, reference);
-        if (changed) this.push(record);
-        return "issued";
-      }
-      failure = `HTTP ${res.status}`;
-    } catch (err) {
-      failure = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    }
-    if (attempt >= config.webhookAttempts) {
-      const { changed, record } = await wins.settle(campaignId, "failed", winId, `webhook failed ${attempt} times; last: ${failure}`, attempt);
-      if (changed) {
-        log.error({ campaign: campaignId, win: winId, attempts: attempt, failure }, "webhook issuance dead-lettered");
-        this.push(record);
-      }
-      return "failed";
-    }
-    log.warn({ campaign: campaignId, win: winId, attempt, failure }, "webhook issuance attempt failed; retrying with backoff");
-    throw new Error(`webhook ${failure}`);
   }
 }

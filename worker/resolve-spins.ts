@@ -1,16 +1,18 @@
 /**
  * Draining a campaign's spin stream, for the resolver loop (worker/spin-resolver.ts) and the
- * `spins.sweep` job: batches of one Lua call each (core/lua/resolveSpins-14.lua), each batch's
+ * minute `spins.sweep` job (the safety net behind the work index, core/work-index.ts): batches of one Lua call each (core/lua/resolveSpins-14.lua), each batch's
  * results pushed to their players through the Redis emitter. Resolution is exactly once by
  * construction (atomic batches, a cursor, a results hash keyed by intent id); pushes (one
  * inter-node message per batch) are best effort on top: results stay fetchable (`spin:fetch`,
  * `spin:history`), and the SDK fetches when a push does not come.
  */
 import type { Emitter } from "@socket.io/redis-emitter";
+import type { Redis } from "ioredis";
 import type { Config } from "../config/options.js";
 import type { Logger } from "../core/logger.js";
 import type { ServerToClientEvents } from "../core/protocol.js";
 import type { SpinStore } from "../core/spin-store.js";
+import { reindex } from "../core/work-index.js";
 import type { WorkerMetrics } from "./metrics.js";
 
 export interface ResolveDeps {
@@ -42,15 +44,29 @@ export async function drainCampaign(deps: ResolveDeps, campaignId: string): Prom
   }
 }
 
-/** Drains every campaign that has ever had spins (the safety net behind the nodes' triggers). */
-export async function sweep(deps: ResolveDeps): Promise<number> {
+/** How often the safety-net sweep runs (the `spins-sweep` job scheduler of worker/worker.ts). */
+export const FULL_SWEEP_EVERY_MS = 60_000;
+
+/**
+ * The safety net behind the work index, every minute: re-derives the index entries of every
+ * registered campaign from its own keys (one pipelined script call each, so 2,000 idle campaigns
+ * cost ~2,000 cheap commands a minute) and drains every campaign found with unresolved spins. Work
+ * whose index entry was lost — written by a node of an earlier version, or a key restored by hand —
+ * is found here within a minute, logged, and done. Returns how many intents it resolved.
+ */
+export async function sweep(deps: ResolveDeps, redis: Redis): Promise<number> {
+  const states = await reindex(redis, await deps.spins.spinCampaigns());
   let resolved = 0;
-  for (const campaignId of await deps.spins.spinCampaigns()) {
+  let unindexed = 0;
+  for (const [campaignId, state] of states) {
+    if (!state.spins) continue;
+    if (state.announced) unindexed++;
     try {
       resolved += await drainCampaign(deps, campaignId);
     } catch (err) {
       deps.log.warn({ err, campaignId }, "sweep could not drain a campaign");
     }
   }
+  if (unindexed > 0) deps.log.warn({ campaigns: unindexed, resolved }, "sweep found spins of campaigns missing from the work index; indexed and drained them");
   return resolved;
 }

@@ -3,20 +3,28 @@
  * BullMQ job per campaign and window, each worker holds leases on campaigns (one worker per
  * campaign at a time, `ld:{campaign:C}:spins:resolver`, renewed every third of its TTL) and, for
  * the campaigns it holds, waits on their spin streams with one blocking `XREAD` on a connection of
- * its own. A stored intent wakes it at once; it then drains every held campaign in turns (one Lua
- * batch each per turn, so a hot campaign does not starve the others) and waits again. While it is
+ * its own. A stored intent wakes it at once; it then drains the campaigns the read found with spins
+ * in turns (one Lua batch each per turn, so a hot campaign does not starve the others) and waits
+ * again. While it is
  * busy, intents gather, so batches grow with the rate by themselves: no timer sets a latency floor.
+ *
+ * Only campaigns with spin work are leased and read (core/work-index.ts): those with unresolved
+ * intents, and for a short linger after their stream empties. An idle campaign costs the loop
+ * nothing. A campaign that becomes active is announced on the wake stream, which the same
+ * blocking read includes, so its first spin is resolved at once too.
  *
  * The stream holds exactly the unresolved intents (the resolve script trims what it consumed), so
  * `XREAD … STREAMS s 0-0` returns at once when anything is pending and blocks otherwise.
  *
  * A worker that dies leaves its leases to expire (`workerLockMs`); another worker takes them at its
- * next lease round. The workers' `spins.sweep` job still drains every campaign every 2 s as a
- * safety net. Resolution stays exactly once whoever runs it (atomic batches, cursor, results hash).
+ * next lease round. The workers' `spins.sweep` job re-derives the index of every registered campaign
+ * and drains any with spins every minute, as a safety net. Resolution stays exactly once whoever
+ * runs it (atomic batches, cursor, results hash).
  */
 import type { Redis } from "ioredis";
 import type { Logger } from "../core/logger.js";
 import { campaignKeys } from "../core/redis-keys.js";
+import { lastWakeId, spinWorkCampaigns, wakeStreams, wokenCampaigns } from "../core/work-index.js";
 import { drainOnce, type ResolveDeps } from "./resolve-spins.js";
 
 export interface SpinResolverOptions {
@@ -36,6 +44,8 @@ export class SpinResolver {
   private loop: Promise<void> | null = null;
   private nextRound = 0;
   private readonly roundMs: number;
+  /** The last entry read of each wake stream. */
+  private readonly wakeIds = new Map<string, string>();
 
   constructor(
     private readonly deps: ResolveDeps,
@@ -64,28 +74,52 @@ export class SpinResolver {
 
   private async run(): Promise<void> {
     let failing = false;
+    /** Held campaigns the last read found with spins: drained next. */
+    let found: string[] = [];
     while (!this.stopping) {
       try {
+        // Where each wake stream stands now; the lease round below covers what came before.
+        for (const stream of wakeStreams()) if (!this.wakeIds.has(stream)) this.wakeIds.set(stream, await lastWakeId(this.commands, stream));
         if (Date.now() >= this.nextRound) await this.leaseRound();
-        if (this.held.size === 0) {
-          await sleep(Math.max(10, this.nextRound - Date.now()));
-          continue;
-        }
-        // Drain in turns until every held stream is empty, renewing leases when due.
-        let busy = true;
-        while (busy && !this.stopping) {
-          busy = false;
-          for (const campaignId of this.held) {
-            if ((await drainOnce(this.deps, campaignId)).more) busy = true;
+        // Drain in turns (one batch each) until no batch comes back full, renewing leases when due.
+        // Only the campaigns the read found: what arrives meanwhile, the next read returns at once.
+        let busy = found;
+        found = [];
+        while (busy.length > 0 && !this.stopping) {
+          const more: string[] = [];
+          for (const campaignId of busy) {
+            if (this.held.has(campaignId) && (await drainOnce(this.deps, campaignId)).more) more.push(campaignId);
           }
+          busy = more;
           if (Date.now() >= this.nextRound) await this.leaseRound();
         }
-        if (this.stopping || this.held.size === 0) continue;
+        if (this.stopping) continue;
+        // Wait for a spin in a held campaign or a campaign becoming active, at most until the next round.
         const ids = [...this.held];
+        const byStream = new Map(ids.map((c) => [campaignKeys(c).spins, c]));
+        const wakes = [...this.wakeIds];
         const blockMs = Math.max(1, this.nextRound - Date.now());
-        const woke = await this.blocking.xread("COUNT", 1, "BLOCK", blockMs, "STREAMS", ...ids.map((c) => campaignKeys(c).spins), ...ids.map(() => "0-0"));
+        // COUNT 1: a spin stream's entries are read by the resolve script, this only waits for one.
+        const reply = (await this.blocking.xread(
+          "COUNT", 1, "BLOCK", blockMs, "STREAMS",
+          ...wakes.map(([stream]) => stream), ...byStream.keys(),
+          ...wakes.map(([, id]) => id), ...ids.map(() => "0-0"),
+        )) as [string, [string, string[]][]][] | null;
+        for (const [stream, entries] of reply ?? []) {
+          const campaignId = byStream.get(stream);
+          if (campaignId !== undefined) {
+            found.push(campaignId);
+            continue;
+          }
+          if (!this.wakeIds.has(stream) || entries.length === 0) continue;
+          // Every announcement since, in one read (many campaigns may have become active at once);
+          // the campaigns taken are in the next read, which returns at once for their spins.
+          const all = [...entries, ...(await this.commands.xrange(stream, `(${entries[entries.length - 1]![0]}`, "+", "COUNT", 10_000))];
+          this.wakeIds.set(stream, all[all.length - 1]![0]);
+          await this.take([...new Set(wokenCampaigns(all))].filter((c) => !this.held.has(c)));
+        }
         // Let a few more intents arrive: every batch costs a few round trips whatever its size.
-        if (woke && this.options.gatherMs > 0) await sleep(this.options.gatherMs);
+        if (found.length > 0 && this.options.gatherMs > 0) await sleep(this.options.gatherMs);
         failing = false;
       } catch (err) {
         if (this.stopping) break;
@@ -97,18 +131,25 @@ export class SpinResolver {
     }
   }
 
-  /** Takes or renews the lease of every campaign with spins; forgets those held by another worker. */
+  /** Takes or renews the lease of every campaign with spin work; forgets the others and those held by another worker. */
   private async leaseRound(): Promise<void> {
     this.nextRound = Date.now() + this.roundMs;
-    const all = await this.deps.spins.spinCampaigns();
-    const replies = await Promise.all(all.map((c) => this.commands.ld1_resolverLease(campaignKeys(c).resolverLease, this.options.owner, "take", this.options.leaseMs)));
+    const active = await spinWorkCampaigns(this.commands, Date.now());
     const before = this.held.size;
-    all.forEach((c, i) => {
+    const keep = new Set(active);
+    for (const c of this.held) if (!keep.has(c)) this.held.delete(c);
+    await this.take(active);
+    if (this.held.size !== before) this.log.info({ campaigns: this.held.size }, "spin resolver: campaigns held");
+  }
+
+  /** Takes (or renews) the leases of these campaigns; holds those it got. */
+  private async take(campaigns: readonly string[]): Promise<void> {
+    if (campaigns.length === 0) return;
+    const replies = await Promise.all(campaigns.map((c) => this.commands.ld1_resolverLease(campaignKeys(c).resolverLease, this.options.owner, "take", this.options.leaseMs)));
+    campaigns.forEach((c, i) => {
       if (Number(replies[i]) === 1) this.held.add(c);
       else this.held.delete(c);
     });
-    for (const c of this.held) if (!all.includes(c)) this.held.delete(c);
-    if (this.held.size !== before) this.log.info({ campaigns: this.held.size }, "spin resolver: campaigns held");
   }
 }
 

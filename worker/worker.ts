@@ -3,7 +3,7 @@ import { Emitter } from "@socket.io/redis-emitter";
 import { Queue, Worker, type Job } from "bullmq";
 import type { Config } from "../config/options.js";
 import { RedisClock } from "../core/clock.js";
-import { JOB_CLOSE_DRAW, JOB_RESOLVE_SPINS, JOB_SWEEP_SPINS, SWEEP_EVERY_MS, type CloseDrawJob, type WorkerJob } from "../core/jobs.js";
+import { JOB_CLOSE_DRAW, JOB_RESOLVE_SPINS, JOB_SWEEP_SPINS, type CloseDrawJob, type WorkerJob } from "../core/jobs.js";
 import { SpinStore } from "../core/spin-store.js";
 import { BeaconService } from "../core/beacon.js";
 import type { Logger } from "../core/logger.js";
@@ -11,7 +11,7 @@ import type { ServerToClientEvents } from "../core/protocol.js";
 import { BULL_PREFIX, QUEUE_NAME, SOCKET_IO_CHANNEL_PREFIX } from "../core/redis-keys.js";
 import { catchPublishErrors, checkRedisServer, createRedis, waitReady } from "../core/redis.js";
 import { closeDraw, type CloseDrawResult } from "./close-draw.js";
-import { drainCampaign, sweep } from "./resolve-spins.js";
+import { FULL_SWEEP_EVERY_MS, drainCampaign, sweep } from "./resolve-spins.js";
 import { SpinResolver } from "./spin-resolver.js";
 import { Issuer } from "./issuer.js";
 import { QrSigner, WinStore } from "../core/wins.js";
@@ -19,6 +19,8 @@ import { deriveKey } from "../core/privacy.js";
 import { startMetricsListener } from "../core/metrics.js";
 import { JOB_RETENTION_SWEEP, retentionPolicy, sweepRetention, type RetentionSweepResult } from "../core/retention.js";
 import { createWorkerMetrics } from "./metrics.js";
+import { reindex } from "../core/work-index.js";
+import { failpointFrom } from "../core/failpoint.js";
 
 /** A worker's Redis commands (Lua batches included) fail after this long on a hung Redis, in ms. */
 const WORKER_COMMAND_TIMEOUT_MS = 10_000;
@@ -45,7 +47,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   await clock.sync(redis);
   const emitter = new Emitter<ServerToClientEvents>(emitterRedis, { key: SOCKET_IO_CHANNEL_PREFIX });
   const metrics = createWorkerMetrics(config.nodeId);
-  const deps = { config, log, redis, emitter, clock, metrics, spins: new SpinStore(redis), beacons: new BeaconService(config) };
+  // Crash tests only (core/failpoint.ts): stops this worker at a named step of a live draw.
+  const failpoint = failpointFrom(process.env.LIVEDRAW_FAILPOINT, log);
+  const deps = { config, log, redis, emitter, clock, metrics, failpoint, spins: new SpinStore(redis), beacons: new BeaconService(config) };
   const wins = new WinStore(redis, new QrSigner(deriveKey(config.jwtSecret, "redemption-qr")));
   const retention = retentionPolicy(config);
 
@@ -57,7 +61,7 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
       if (job.name === JOB_CLOSE_DRAW) return closeDraw(deps, job as Job<CloseDrawJob>, token);
       // Queued by nodes of an earlier version (nodes now leave spins to the resolver loop).
       if (job.name === JOB_RESOLVE_SPINS && data.kind === "resolve") return { status: "resolved", resolved: await drainCampaign(deps, data.campaignId) };
-      if (job.name === JOB_SWEEP_SPINS) return { status: "resolved", resolved: await sweep(deps) };
+      if (job.name === JOB_SWEEP_SPINS) return { status: "resolved", resolved: await sweep(deps, redis) };
       if (job.name === JOB_RETENTION_SWEEP) {
         const swept = await sweepRetention(redis, retention, clock.now());
         metrics.retentionKeys.inc(swept.keysExpired);
@@ -84,10 +88,11 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   worker.on("failed", (job, err) => log.error({ job: job?.id, attempts: job?.attemptsMade, err: err.message }, "job failed"));
   worker.on("error", (err) => log.error({ err }, "worker error"));
   await worker.waitUntilReady();
-  // The periodic sweep (one scheduler for all workers; upsert is idempotent).
+  // The safety-net sweep behind the work index, every minute (one scheduler for all workers; upsert
+  // is idempotent and replaces the every-2-s one of earlier versions): worker/resolve-spins.ts.
   const queue = new Queue<WorkerJob>(QUEUE_NAME, { connection: redis, prefix: BULL_PREFIX });
   queue.on("error", (err) => log.warn({ err }, "queue error"));
-  await queue.upsertJobScheduler("spins-sweep", { every: SWEEP_EVERY_MS }, { name: JOB_SWEEP_SPINS, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
+  await queue.upsertJobScheduler("spins-sweep", { every: FULL_SWEEP_EVERY_MS }, { name: JOB_SWEEP_SPINS, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
   // Retention of closed campaigns' keys (core/retention.ts): one scheduler for all workers.
   await queue.upsertJobScheduler("retention-sweep", { every: config.retentionSweepMs }, { name: JOB_RETENTION_SWEEP, data: { kind: "sweep" }, opts: { removeOnComplete: true, removeOnFail: 100 } });
   // GET /metrics on LIVEDRAW_METRICS_PORT, if set (a worker has no other listener).
@@ -96,6 +101,9 @@ export async function startWorker(config: Config, log: Logger): Promise<{ close(
   // Spins: a long-lived loop per worker over the campaigns it holds a lease on (worker/spin-resolver.ts).
   const resolver = new SpinResolver(deps, redis, blockingRedis, log, { owner: config.nodeId, leaseMs: config.workerLockMs, gatherMs: config.spinGatherMs });
   resolver.start();
+  // The work index from the campaigns' own keys, once at start (a Redis written by a version without
+  // it has none yet); in the background, as the minute sweep does it again anyway.
+  void deps.spins.spinCampaigns().then((ids) => reindex(redis, ids)).catch((err: unknown) => log.warn({ err }, "work index rebuild at start failed; the minute sweep retries"));
   // Prizes: issuance of pending wins, webhook deliveries, delay notices (worker/issuer.ts).
   const issuer = new Issuer({ config, log, redis, emitter, clock, spins: deps.spins, wins }, workerRedis);
   issuer.start();

@@ -10,6 +10,8 @@
   ARGV[4] winners JSON: [{tierId, winners: [{intentId, name}]}] in tier order
   ARGV[5] beacon JSON or ''
   ARGV[6] winners' player ids per tier, JSON {tierId: [playerId, ...]}
+  ARGV[7] tier commitments JSON: [{tierId, salt, entryIds, winnersHash}] in tier order (secret like
+          the winners: the public log gets only each tier's winnersHash until the tier is revealed)
 
   Returns {0} | {-16, phase} E_DRAW_STATE
 ]]
@@ -20,5 +22,6 @@ if phase ~= 'closed' then
   return {-16, phase or ''}
 end
 redis.call('HSET', KEYS[1], 'phase', 'drawn', 'drawnAt', nowMs(), 'entrants', ARGV[1],
-  'merkleRoot', ARGV[2], 'drawSeed', ARGV[3], 'winners', ARGV[4], 'beacon', ARGV[5], 'winnerPlayers', ARGV[6])
+  'merkleRoot', ARGV[2], 'drawSeed', ARGV[3], 'winners', ARGV[4], 'beacon', ARGV[5], 'winnerPlayers', ARGV[6],
+  'tierCommitments', ARGV[7])
 return {0}

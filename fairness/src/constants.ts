@@ -7,6 +7,8 @@ export const DOMAIN = {
   seed: "livedraw/seed/v1",
   rng: "livedraw/rng/v1",
   redraw: "livedraw/redraw/v1",
+  tierSalt: "livedraw/tier-salt/v1",
+  tierWinners: "livedraw/tier-winners/v1",
 } as const;
 
 /** Hex of 32 zero bytes: the `prevHash` of the first audit record. */

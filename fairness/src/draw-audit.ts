@@ -5,12 +5,15 @@
 import type { AuditRecord } from "./audit.js";
 import { canonicalJson, type JsonValue } from "./canonical-json.js";
 import type { ProofBundle } from "./bundle.js";
+import { isHex } from "./bytes.js";
+import { tierCommitments, tierSalt, tierWinnersHash, type TierCommitment } from "./tier-commitment.js";
 
 export const DRAW_AUDIT_TYPES = {
   campaignCreated: "campaign.created",
   opened: "draw.opened",
   closed: "draw.closed",
   drawn: "draw.drawn",
+  tierRevealed: "draw.tier-revealed",
   redrawn: "draw.redrawn",
   revealed: "draw.revealed",
 } as const;
@@ -41,9 +44,22 @@ export function drawClosedData(b: Pick<ProofBundle, "drawId" | "entrantCount" | 
   return { drawId: b.drawId, entrantCount: b.entrantCount, merkleRoot: b.merkleRoot };
 }
 
-/** At the draw: the winners per tier, in draw order. */
-export function drawDrawnData(b: Pick<ProofBundle, "drawId" | "winners">): Data {
+/**
+ * At the draw: a commitment to each tier's winners (tier order), not the winners themselves — a
+ * tier's winners are published only by its `draw.tier-revealed` record.
+ */
+export function drawDrawnData(drawId: string, commitments: readonly Pick<TierCommitment, "tierId" | "winnersHash">[]): Data {
+  return { drawId, tiers: commitments.map((c) => ({ tierId: c.tierId, winnersHash: c.winnersHash })) };
+}
+
+/** The `draw.drawn` data written before tier commitments: every tier's winners in clear. Verified, with a warning. */
+export function drawDrawnClearData(b: Pick<ProofBundle, "drawId" | "winners">): Data {
   return { drawId: b.drawId, winners: b.winners.map((w) => ({ tierId: w.tierId, entryIds: [...w.entryIds] })) };
+}
+
+/** At a tier's reveal: its winners (as drawn, before any redraw) and the salt of their commitment. */
+export function drawTierRevealedData(drawId: string, c: Pick<TierCommitment, "tierId" | "salt" | "entryIds">): Data {
+  return { drawId, tierId: c.tierId, salt: c.salt, entryIds: [...c.entryIds] };
 }
 
 /** At each redraw. */
@@ -69,12 +85,20 @@ function matches(actual: Data, expected: Data): boolean {
 /**
  * Problems with the draw's trail in an intact audit chain: the first record creates this campaign;
  * exactly one opened, closed and drawn record for the draw, in that order, each matching the
- * bundle; one redrawn record per redraw, in order, after the draw; at most one revealed record,
- * after the draw, with the same seed. Returns the problems and the closed record (for the beacon
- * timing check).
+ * bundle; one tier-revealed record per tier after the draw, whose winners and salt match the
+ * bundle and the hash the drawn record committed to; one redrawn record per redraw, in order,
+ * after the draw and its tier's reveal; at most one revealed record, after the draw and every
+ * tier's reveal, with the same seed. Returns the problems, warnings, the closed record (for the
+ * beacon timing check) and the winners each tier's reveal published (checked against the
+ * recomputed winners by `verifyBundle`).
  */
-export function drawTrailProblems(bundle: ProofBundle, records: readonly AuditRecord[]): { problems: string[]; closed: AuditRecord | null } {
+export function drawTrailProblems(
+  bundle: ProofBundle,
+  records: readonly AuditRecord[],
+): { problems: string[]; warnings: string[]; closed: AuditRecord | null; revealedLists: Map<string, string[]> } {
   const problems: string[] = [];
+  const warnings: string[] = [];
+  const revealedLists = new Map<string, string[]>();
   const first = records[0];
   const firstData = first ? dataOf(first) : null;
   if (!first || first.type !== DRAW_AUDIT_TYPES.campaignCreated || !firstData || firstData.campaignId !== bundle.campaignId) {
@@ -96,27 +120,74 @@ export function drawTrailProblems(bundle: ProofBundle, records: readonly AuditRe
 
   const opened = single(DRAW_AUDIT_TYPES.opened, drawOpenedData(bundle), "commitment, version, tiers, weighting or beacon round");
   const closed = single(DRAW_AUDIT_TYPES.closed, drawClosedData(bundle), "entrant count or Merkle root");
-  const drawn = single(DRAW_AUDIT_TYPES.drawn, drawDrawnData(bundle), "winners");
+  // Written before tier commitments existed, a drawn record named every tier's winners in clear.
+  const drawnData = ofType(DRAW_AUDIT_TYPES.drawn).map(dataOf);
+  const onlyDrawn = drawnData.length === 1 ? drawnData[0] : null;
+  const clear = !!onlyDrawn && "winners" in onlyDrawn && !("tiers" in onlyDrawn);
+  const commitments = tierCommitments(bundle.serverSeed, bundle.drawId, bundle.winners);
+  const drawn = clear
+    ? single(DRAW_AUDIT_TYPES.drawn, drawDrawnClearData(bundle), "winners")
+    : single(DRAW_AUDIT_TYPES.drawn, drawDrawnData(bundle.drawId, commitments), "tier commitments (each tier's winners hash)");
+  if (clear) warnings.push(`audit: the "${DRAW_AUDIT_TYPES.drawn}" record lists every tier's winners in clear (written before tier commitments); checked against the bundle`);
   if (opened && closed && !(opened.seq < closed.seq)) problems.push("audit: the draw was closed before it was opened");
   if (closed && drawn && !(closed.seq < drawn.seq)) problems.push("audit: the draw was drawn before it was closed");
+
+  const revealed = ofType(DRAW_AUDIT_TYPES.revealed);
+  const seedSeq = revealed[0]?.seq;
+  const tierRevealSeq = new Map<string, number>();
+  const reveals = ofType(DRAW_AUDIT_TYPES.tierRevealed);
+  // What the drawn record committed to, by tier (as logged, not as recomputed).
+  const committed = new Map<string, unknown>();
+  const loggedTiers = drawn ? dataOf(drawn)?.tiers : undefined;
+  if (Array.isArray(loggedTiers)) for (const t of loggedTiers) if (t && typeof t === "object" && !Array.isArray(t)) committed.set(String(t.tierId), t.winnersHash);
+  for (const tier of bundle.tiers) {
+    const found = reveals.filter((r) => dataOf(r)?.tierId === tier.tierId);
+    const label = `"${DRAW_AUDIT_TYPES.tierRevealed}" record of tier ${tier.tierId}`;
+    if (found.length !== 1) {
+      // Bundles of the clear format were checked without these records (they carried only the tier id).
+      if (!clear) problems.push(`audit: expected exactly one "${DRAW_AUDIT_TYPES.tierRevealed}" record for tier ${tier.tierId} of draw ${bundle.drawId}, found ${found.length}`);
+      continue;
+    }
+    const record = found[0]!;
+    tierRevealSeq.set(tier.tierId, record.seq);
+    if (drawn && record.seq < drawn.seq) problems.push(`audit: tier ${tier.tierId} is revealed before the draw`);
+    if (seedSeq !== undefined && seedSeq < record.seq) problems.push(`audit: the seed was revealed before tier ${tier.tierId}`);
+    if (clear) continue;
+    const data = dataOf(record)!;
+    const entryIds = data.entryIds;
+    if (!isHex(data.salt, 32) || !Array.isArray(entryIds) || !entryIds.every((id) => typeof id === "string")) {
+      problems.push(`audit: the ${label} (seq ${record.seq}) must carry { salt: 32 bytes of hex, entryIds: string[] }`);
+      continue;
+    }
+    const ids = entryIds as string[];
+    revealedLists.set(tier.tierId, ids);
+    if (data.salt !== tierSalt(bundle.serverSeed, bundle.drawId, tier.tierId)) problems.push(`audit: the ${label} (seq ${record.seq}) has a salt not derived from the server seed`);
+    if (tierWinnersHash(data.salt, bundle.drawId, tier.tierId, ids) !== committed.get(tier.tierId)) {
+      problems.push(`audit: the winners in the ${label} (seq ${record.seq}) do not hash to what "${DRAW_AUDIT_TYPES.drawn}" committed to`);
+    }
+    const mineInBundle = bundle.winners.find((w) => w.tierId === tier.tierId)?.entryIds ?? [];
+    if (canonicalJson(ids) !== canonicalJson([...mineInBundle])) problems.push(`audit: the ${label} (seq ${record.seq}) names other winners than the bundle`);
+  }
 
   const redrawn = ofType(DRAW_AUDIT_TYPES.redrawn);
   if (redrawn.length !== bundle.redraws.length) {
     problems.push(`audit: ${redrawn.length} "${DRAW_AUDIT_TYPES.redrawn}" record(s) for ${bundle.redraws.length} redraw(s) in the bundle`);
   } else {
     redrawn.forEach((record, i) => {
-      if (!matches(dataOf(record)!, drawRedrawnData(bundle.drawId, bundle.redraws[i]!))) {
+      const redraw = bundle.redraws[i]!;
+      if (!matches(dataOf(record)!, drawRedrawnData(bundle.drawId, redraw))) {
         problems.push(`audit: the "${DRAW_AUDIT_TYPES.redrawn}" record (seq ${record.seq}) does not match redraw ${i}`);
       }
       if (drawn && record.seq < drawn.seq) problems.push(`audit: redraw ${i} is logged before the draw`);
+      const tierSeq = tierRevealSeq.get(redraw.tierId);
+      if (tierSeq !== undefined && record.seq < tierSeq) problems.push(`audit: redraw ${i} is logged before tier ${redraw.tierId} was revealed`);
     });
   }
 
-  const revealed = ofType(DRAW_AUDIT_TYPES.revealed);
   if (revealed.length > 1) problems.push(`audit: ${revealed.length} "${DRAW_AUDIT_TYPES.revealed}" records for one draw`);
   for (const record of revealed) {
     if (!matches(dataOf(record)!, drawRevealedData(bundle))) problems.push(`audit: the "${DRAW_AUDIT_TYPES.revealed}" record (seq ${record.seq}) names another seed`);
     if (drawn && record.seq < drawn.seq) problems.push("audit: the seed was revealed before the draw");
   }
-  return { problems, closed };
+  return { problems, warnings, closed, revealedLists };
 }

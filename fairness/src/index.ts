@@ -26,9 +26,12 @@ export {
   drawOpenedData,
   drawClosedData,
   drawDrawnData,
+  drawDrawnClearData,
+  drawTierRevealedData,
   drawRedrawnData,
   drawRevealedData,
 } from "./draw-audit.js";
+export { tierSalt, tierWinnersHash, tierCommitments, type TierCommitment } from "./tier-commitment.js";
 export { parseProofBundle, type ProofBundle, type BeaconProof, type RedrawRecord, type BundleParse } from "./bundle.js";
 export { closeEntries, computeDraw, buildProofBundle, type DrawInput, type DrawOutcome, type BundleInput } from "./prove.js";
 export { verifyBundle, checkEntry, type VerifyOptions, type VerifyResult, type Recomputed } from "./verify.js";

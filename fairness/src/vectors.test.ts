@@ -6,12 +6,21 @@ import { describe, expect, it } from "vitest";
 import { appendAuditRecord, type AuditRecord } from "./audit.js";
 import { fromHex } from "./bytes.js";
 import { ALGORITHM_VERSION } from "./constants.js";
-import { campaignCreatedData, drawClosedData, drawDrawnData, drawOpenedData, drawRedrawnData, drawRevealedData } from "./draw-audit.js";
+import { campaignCreatedData, drawClosedData, drawDrawnData, drawOpenedData, drawRedrawnData, drawRevealedData, drawTierRevealedData } from "./draw-audit.js";
+import { tierCommitments } from "./tier-commitment.js";
 import { DRAND_QUICKNET } from "./drand.js";
 import { buildProofBundle, computeDraw } from "./prove.js";
 import { applyRedraws } from "./redraw.js";
 import { commitToSeed, pseudonymousEntryId } from "./seed.js";
 import { verifyBundle } from "./verify.js";
+
+// Salt and winnersHash of tiers grand and second, also recomputed independently (Python hashlib/hmac).
+const PINNED_COMMITMENTS: [string, string][] = [
+  ["32bf0113d3015b5ccd0c95597d2396c2d1db3e0825ac5d7290b51a1fdccac39d", "9dd723dccb278c8ac6a00daf22c2caae3d0024d430cb82bad16b53b2483af662"],
+  ["8133875803ac9d26bfe48dd23b9bb8ee4fded01f76126af97ab2af5995abac2c", "c913d79b4168cab2554c4a3b0b98eae7819f76742e32f0db155c5e985899d7e7"],
+];
+// The chain's last hash, also recomputed independently (Python json with sorted keys + hashlib).
+const PINNED_LAST_HASH = "dc05b979629d9479dc2af61d8adc994dcf64b712429668f76db31b8e0415f0db";
 
 describe("the documented example", () => {
   it("reproduces every published value", () => {
@@ -34,7 +43,10 @@ describe("the documented example", () => {
     add("draw.opened", "2023-08-23T15:20:00.000Z", drawOpenedData({ drawId, version: ALGORITHM_VERSION, commitment: commitToSeed(serverSeed), weighted: true, tiers, beacon }));
     const outcome = computeDraw({ drawId, serverSeed, weighted: true, entries, tiers, beaconRandomness: beacon.randomness });
     add("draw.closed", "2023-08-23T15:50:00.000Z", drawClosedData({ drawId, ...outcome }));
-    add("draw.drawn", "2023-08-23T16:00:00.000Z", drawDrawnData({ drawId, winners: outcome.winners }));
+    const commitments = tierCommitments(serverSeed, drawId, outcome.winners);
+    add("draw.drawn", "2023-08-23T16:00:00.000Z", drawDrawnData(drawId, commitments));
+    add("draw.tier-revealed", "2023-08-23T16:05:00.000Z", drawTierRevealedData(drawId, commitments[0]!));
+    add("draw.tier-revealed", "2023-08-23T16:10:00.000Z", drawTierRevealedData(drawId, commitments[1]!));
     const requests = [{ tierId: "second", replaces: outcome.winners[1]!.entryIds[0]! }];
     const { redraws } = applyRedraws(fromHex(outcome.drawSeed), outcome.entries, outcome.winners, requests);
     add("draw.redrawn", "2023-08-30T00:00:00.000Z", drawRedrawnData(drawId, redraws[0]!));
@@ -50,7 +62,8 @@ describe("the documented example", () => {
     expect(bundle.drawSeed).toBe("d496ba9d6cc41f3c2d3993db7eeb817d9e6a7df35aad4fcf58fde0072b3e7e14");
     expect(bundle.winners).toEqual([{ tierId: "grand", entryIds: [A] }, { tierId: "second", entryIds: [C] }]);
     expect(bundle.redraws).toEqual([{ index: 0, tierId: "second", replaces: C, entryId: B }]);
-    expect(bundle.audit.at(-1)!.hash).toBe("d6a31d3bd10c826f5467d76e2bf28170ac3869e83e3e160cf05889a25616a63f");
+    expect(commitments.map((c) => [c.salt, c.winnersHash])).toEqual(PINNED_COMMITMENTS);
+    expect(bundle.audit.at(-1)!.hash).toBe(PINNED_LAST_HASH);
     expect(verifyBundle(bundle)).toMatchObject({ ok: true });
   });
 });

@@ -8,8 +8,10 @@ import { runVerifyCli } from "./cli.js";
 import {
   campaignCreatedData,
   drawClosedData,
+  drawDrawnClearData,
   drawDrawnData,
   drawOpenedData,
+  drawTierRevealedData,
   drawRedrawnData,
   drawRevealedData,
   DRAW_AUDIT_TYPES,
@@ -21,6 +23,7 @@ import { applyRedraws } from "./redraw.js";
 import { commitToSeed, pseudonymousEntryId } from "./seed.js";
 import { ALGORITHM_VERSION } from "./constants.js";
 import { checkEntry, verifyBundle } from "./verify.js";
+import { tierCommitments, tierWinnersHash } from "./tier-commitment.js";
 
 // Real quicknet round 1000, from Bas3d-Labs/drand-quicknet-evm, contracts/test/fixtures/quicknet-kat.json
 // (see drand.test.ts). It was published at 1692803367 + 999 × 3 s = 2023-08-23T15:59:24Z.
@@ -39,6 +42,8 @@ interface Options {
   redraws?: number;
   players?: number;
   closedAt?: string;
+  /** Write the drawn record in the clear format of earlier servers (winners listed, no tier records' lists). */
+  clearDrawn?: boolean;
 }
 
 /** Runs a whole draw the way the server will: log at open, close, draw, redraws, reveal; then bundle. */
@@ -65,7 +70,12 @@ function makeBundle(options: Options = {}): ProofBundle {
   add("campaign.updated", "2023-08-23T15:30:00.000Z", { campaignId, note: "other events interleave" });
   const outcome = computeDraw({ drawId, serverSeed, weighted, entries, tiers, beaconRandomness: beacon?.randomness ?? null });
   add(DRAW_AUDIT_TYPES.closed, options.closedAt ?? "2023-08-23T15:50:00.000Z", drawClosedData({ drawId, ...outcome }));
-  add(DRAW_AUDIT_TYPES.drawn, "2023-08-23T16:40:00.000Z", drawDrawnData({ drawId, winners: outcome.winners }));
+  const commitments = tierCommitments(serverSeed, drawId, outcome.winners);
+  if (options.clearDrawn) add(DRAW_AUDIT_TYPES.drawn, "2023-08-23T16:40:00.000Z", drawDrawnClearData({ drawId, winners: outcome.winners }));
+  else add(DRAW_AUDIT_TYPES.drawn, "2023-08-23T16:40:00.000Z", drawDrawnData(drawId, commitments));
+  for (const c of commitments) {
+    add(DRAW_AUDIT_TYPES.tierRevealed, "2023-08-23T16:45:00.000Z", options.clearDrawn ? { drawId, tierId: c.tierId } : drawTierRevealedData(drawId, c));
+  }
   const requests = Array.from({ length: options.redraws ?? 0 }, (_, i) => ({ tierId: "second", replaces: outcome.winners[1]!.entryIds[i]! }));
   const { redraws } = applyRedraws(fromHex(outcome.drawSeed), outcome.entries, outcome.winners, requests);
   for (const r of redraws) add(DRAW_AUDIT_TYPES.redrawn, "2023-08-30T00:00:00.000Z", drawRedrawnData(drawId, r));
@@ -197,6 +207,63 @@ describe("verifyBundle rejects tampering", () => {
     expect(problemsOf({ ...copy(honest), entries: [{ id: 1 }] }).join("\n")).toMatch(/entries\[0\]/);
     expect(verifyBundle(honest, { requireBeacon: true }).ok).toBe(true);
     expect(verifyBundle(makeBundle(), { requireBeacon: true }).ok).toBe(false);
+  });
+});
+
+describe("tier commitments (staged reveals that do not leak)", () => {
+  const honest = makeBundle({ redraws: 1 });
+  const drawnIndex = honest.audit.findIndex((r) => r.type === DRAW_AUDIT_TYPES.drawn);
+  /** The bundle with its audit log rebuilt after `edit` changed some records' data (a consistent chain). */
+  const rechained = (edit: (r: AuditRecord) => unknown): ProofBundle => {
+    const log: AuditRecord[] = [];
+    for (const r of honest.audit) log.push(appendAuditRecord(log.at(-1) ?? null, r.type, r.at, edit(r) as Parameters<typeof appendAuditRecord>[3]));
+    return { ...copy(honest), audit: log };
+  };
+
+  it("the drawn record names no winner; each tier's reveal record names its own", () => {
+    const drawn = JSON.stringify(honest.audit[drawnIndex]);
+    for (const id of honest.winners.flatMap((t) => t.entryIds)) expect(drawn).not.toContain(id);
+    // What was logged before the first reveal names no entry id at all beyond the Merkle root.
+    const beforeReveals = JSON.stringify(honest.audit.slice(0, drawnIndex + 1));
+    for (const e of honest.entries) expect(beforeReveals).not.toContain(e.id);
+    const reveals = honest.audit.filter((r) => r.type === DRAW_AUDIT_TYPES.tierRevealed);
+    expect(reveals.map((r) => (r.data as { entryIds: string[] }).entryIds)).toEqual(honest.winners.map((t) => t.entryIds));
+  });
+
+  it("a reveal record naming other winners (re-hashed and re-chained) is refused", () => {
+    const loser = honest.entries.find((e) => !honest.winners.some((t) => t.entryIds.includes(e.id)))!.id;
+    const swapped = rechained((r) => (r.type === DRAW_AUDIT_TYPES.tierRevealed && (r.data as { tierId: string }).tierId === "grand" ? { ...(r.data as object), entryIds: [loser] } : r.data));
+    const problems = problemsOf(swapped).join("\n");
+    expect(problems).toMatch(/tier grand .* do not hash to what "draw\.drawn" committed to/);
+    expect(problems).toMatch(/reveal of tier grand published \[/);
+  });
+
+  it("a drawn record committing to other winners is refused", () => {
+    const salt = tierCommitments(honest.serverSeed, honest.drawId, honest.winners)[0]!.salt;
+    const other = honest.entries.find((e) => e.id !== honest.winners[0]!.entryIds[0])!.id;
+    const forged = rechained((r) => {
+      if (r.type !== DRAW_AUDIT_TYPES.drawn) return r.data;
+      const d = r.data as { drawId: string; tiers: { tierId: string; winnersHash: string }[] };
+      return { ...d, tiers: d.tiers.map((t, i) => (i === 0 ? { ...t, winnersHash: tierWinnersHash(salt, d.drawId, t.tierId, [other]) } : t)) };
+    });
+    const problems = problemsOf(forged).join("\n");
+    expect(problems).toMatch(/"draw\.drawn" record .* does not match the bundle's tier commitments/);
+    expect(problems).toMatch(/tier grand .* do not hash/);
+  });
+
+  it("a missing or late reveal record, or a salt not derived from the seed, is refused", () => {
+    const missing = { ...copy(honest), audit: [] as AuditRecord[] };
+    for (const r of honest.audit) if (!(r.type === DRAW_AUDIT_TYPES.tierRevealed && (r.data as { tierId: string }).tierId === "second")) missing.audit.push(appendAuditRecord(missing.audit.at(-1) ?? null, r.type, r.at, r.data));
+    expect(problemsOf(missing).join("\n")).toMatch(/exactly one "draw\.tier-revealed" record for tier second/);
+
+    const salted = rechained((r) => (r.type === DRAW_AUDIT_TYPES.tierRevealed ? { ...(r.data as object), salt: "ab".repeat(32) } : r.data));
+    expect(problemsOf(salted).join("\n")).toMatch(/salt not derived from the server seed/);
+  });
+
+  it("a bundle whose drawn record lists the winners in clear (earlier servers) still verifies, with a warning", () => {
+    const result = verifyBundle(JSON.parse(JSON.stringify(makeBundle({ redraws: 1, clearDrawn: true }))));
+    expect(result.ok).toBe(true);
+    expect(result.warnings.join("\n")).toMatch(/in clear/);
   });
 });
 

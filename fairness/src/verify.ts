@@ -57,7 +57,8 @@ export function verifyBundle(input: unknown, options: VerifyOptions = {}): Verif
     problems.push("merkle: the root of the listed entries is not the published merkleRoot");
   }
 
-  const closedAt = checkAudit(bundle, problems);
+  const trail = checkAudit(bundle, problems, warnings);
+  const closedAt = trail.closedAt;
   checkBeacon(bundle, options, closedAt, problems, warnings);
 
   const tierProblem = tierListProblem(bundle.tiers);
@@ -85,6 +86,14 @@ export function verifyBundle(input: unknown, options: VerifyOptions = {}): Verif
     if (bundle.winners.length !== winners.length) problems.push(`winners: ${bundle.winners.length} tiers listed, ${winners.length} configured`);
   }
 
+  // Each tier's reveal record published its winners: they must be the recomputed ones.
+  for (const tier of winners) {
+    const published = trail.revealedLists.get(tier.tierId);
+    if (published && published.join(",") !== tier.entryIds.join(",")) {
+      problems.push(`audit: the reveal of tier ${tier.tierId} published [${published.join(", ")}], the tier recomputes to [${tier.entryIds.join(", ")}]`);
+    }
+  }
+
   let finalWinners: TierWinners[] = winners;
   try {
     const applied = applyRedraws(seed, bundle.entries, winners, bundle.redraws);
@@ -106,16 +115,17 @@ function tiersJson(tiers: readonly TierWinners[]): { tierId: string; entryIds: s
   return tiers.map((t) => ({ tierId: t.tierId, entryIds: [...t.entryIds] }));
 }
 
-/** Checks the audit chain and the draw's trail; returns the close time (ms) when known. */
-function checkAudit(bundle: ProofBundle, problems: string[]): number | null {
+/** Checks the audit chain and the draw's trail; returns the close time (ms) when known and each tier's published winners. */
+function checkAudit(bundle: ProofBundle, problems: string[], warnings: string[]): { closedAt: number | null; revealedLists: Map<string, string[]> } {
   const chain = verifyAuditChain(bundle.audit);
   if (!chain.ok) {
     problems.push(`audit: the chain breaks at seq ${chain.brokenSeq}: ${chain.reason}`);
-    return null;
+    return { closedAt: null, revealedLists: new Map() };
   }
   const trail = drawTrailProblems(bundle, bundle.audit);
   problems.push(...trail.problems);
-  return trail.closed ? Date.parse(trail.closed.at) : null;
+  warnings.push(...trail.warnings);
+  return { closedAt: trail.closed ? Date.parse(trail.closed.at) : null, revealedLists: trail.revealedLists };
 }
 
 function checkBeacon(bundle: ProofBundle, options: VerifyOptions, closedAt: number | null, problems: string[], warnings: string[]): void {

@@ -11,6 +11,7 @@ export const ERRORS = {
   E_SIGN_IN_FAILED: { status: 401, message: "Wrong host id or password." },
   E_LOGIN_DISABLED: { status: 404, message: "This sign-in method is not configured on this server." },
   E_LOGIN_FAILED: { status: 401, message: "The login code or one-time code is wrong or has expired; request a new one." },
+  E_INVALID_PHONE: { status: 400, message: "This is not a valid phone number: give it with its country code (+44 7400 123456), or as a mainland China number (139 0013 9000)." },
   E_CSRF: { status: 403, message: "This request lacks your session's CSRF token; reload the console." },
   E_NOT_FOUND: { status: 404, message: "No such resource." },
   E_METRICS_DISABLED: { status: 404, message: "Metrics are not served on this port: set LIVEDRAW_METRICS_TOKEN to serve GET /metrics here behind `Authorization: Bearer <token>`, or LIVEDRAW_METRICS_PORT to serve it on a separate port." },

@@ -25,7 +25,7 @@ export function stageHandlers(stages: StageStore): HandlerGroup {
       if (socket.data.role !== "host") throw new AppError("E_FORBIDDEN", "Only a host changes what the hall's screens show.");
       if (ctx.draining) throw new AppError("E_SHUTTING_DOWN");
       const who: HostIdentity = {
-        hostId: socket.data.playerId,
+        hostId: socket.data.hostId ?? socket.data.playerId,
         via: socket.data.hostSession ? "session" : "token",
         ...(socket.data.hostCampaigns ? { campaigns: socket.data.hostCampaigns } : {}),
       };
