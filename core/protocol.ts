@@ -34,6 +34,10 @@ export interface SocketData {
   role: Role;
   /** Hosts signed in with the console's session cookie: the session's reference, so signing out disconnects them. */
   hostSession?: string;
+  /** Hosts: the host id itself (`playerId` is `host:<hostId>`), for audit records (server/handlers/stage.ts). */
+  hostId?: string;
+  /** Hosts with a scoped token: the token's `campaigns` claim (server/handlers/stage.ts checks it). */
+  hostCampaigns?: string[];
   /** The `jti` of a revocable player token: the socket joins `token:<jti>`, so signing out closes it. */
   tokenId?: string;
   /** When the socket's credential lapses (the token's `exp`, or the console session's end), in ms: the socket is disconnected then. Viewers have none. */

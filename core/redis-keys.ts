@@ -114,6 +114,8 @@ export const campaignKeys = (campaignId: string) => {
     eventSeq: `${tag}:event-seq`,
     /** String: the close time (ms) the retention sweep settled on (core/retention.ts); expires with the audit log. */
     retention: `${tag}:retention`,
+    /** Hash: what the hall's screens show (server/stage.ts): drawId, phase, version, updatedAt, updatedBy. */
+    stage: `${tag}:stage`,
   };
 };
 

@@ -113,7 +113,12 @@ export const startDrawSchema = z
 /** Body of `POST …/draws/:drawId/reveal`: a tier, or the next one in order when absent. */
 export const revealSchema = z.strictObject({ tierId: idSchema.optional() });
 /** Body of `POST …/draws/:drawId/redraw`: replace an unclaimed winner of a revealed tier. */
-export const redrawSchema = z.strictObject({ tierId: idSchema, replaces: z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a winner's intent id") });
+export const redrawSchema = z.strictObject({
+  tierId: idSchema,
+  replaces: z.string().regex(/^\d{1,20}-\d{1,20}$/, "must be a winner's intent id"),
+  /** Why the host redraws (the console always sends one): audited, and shown on the hall's screens. */
+  reason: z.enum(["absent", "ineligible", "declined", "unclaimed"]).optional(),
+});
 /** Body of `POST …/draws/:drawId/cancel`. */
 export const cancelSchema = z.strictObject({ reason: z.string().trim().min(1).max(200).default("cancelled by the host") });
 /** Body of `POST …/draws/:drawId/close` (early close): empty. */

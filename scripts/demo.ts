@@ -1,8 +1,11 @@
 /**
  * `npm run demo`: the whole system on one machine. Finds or starts Redis, starts two socket nodes
  * and one worker, connects a simulated audience (200 players by default, built on the client SDK,
- * spread over both nodes), and acts as a host that opens a live draw every ~20 s. Prints each draw's
- * entrant count and winners. Ctrl-C stops everything it started.
+ * spread over both nodes), and acts as a host that opens a live draw every ~20 s in campaign "demo".
+ * The console and the big screen are pointed at campaign "gala", which nothing automatic touches:
+ * a host trying the console runs their own night there, and the audience enters those draws too.
+ * Prints each draw's entrant count and winners, and a warning when the big screen's QR code would
+ * open the placeholder LIVEDRAW_JOIN_URL. Ctrl-C stops everything it started.
  *
  * Environment: DEMO_PLAYERS (default 200), DEMO_INTERVAL_MS (20000), DEMO_WINDOW_MS (8000),
  * DEMO_WINNERS (3 lucky-prize winners, plus 1 grand prize), DEMO_PORT (first node's port, default 3001; the second uses the next free one),
@@ -22,11 +25,15 @@ import { hashPassword } from "../server/host-accounts.js";
 import { RedisUnavailableError, ensureRedis, freePort, type RunningRedis } from "./redis-server.js";
 import { startNodeProcess, startWorkerProcess, type RoleProcess } from "./spawn-role.js";
 import { intEnv } from "./env.js";
+import { DEFAULT_JOIN_URL } from "../config/options.js";
 
 const PLAYERS = intEnv("DEMO_PLAYERS", 200);
 const INTERVAL_MS = intEnv("DEMO_INTERVAL_MS", 20_000);
 const WINDOW_MS = intEnv("DEMO_WINDOW_MS", 8_000);
 const WINNERS = intEnv("DEMO_WINNERS", 3);
+/** The host's own campaign: the console and the big screen follow it; nothing automatic opens draws in it. */
+const HOST_CAMPAIGN = "gala";
+/** The demo's automatic draws (one every DEMO_INTERVAL_MS), in a campaign of their own so they never interrupt a host trying the console. */
 const CAMPAIGN = "demo";
 /** The demo's instant-win campaign (bench/artillery/spin.yml's default campaignId). */
 const SPIN_CAMPAIGN = "demo-spins";
@@ -128,8 +135,12 @@ async function main(): Promise<void> {
   const health = (await (await fetch(`${nodeA.url}/healthz`)).json()) as { engine: string };
   say(`socket nodes on :${nodeA.port} and :${nodeB.port} (engine: ${health.engine}), one worker; logs in ${path.relative(process.cwd(), logDir)}/`);
   const origin = `http://${BIND === "0.0.0.0" ? "localhost" : BIND}:${nodeA.port}`;
-  say(`host console: ${origin}/control?campaign=${CAMPAIGN}  — sign in as "${HOST_ID}" with password "${hostPassword}" (this run only)`);
-  say(`big screen:   ${origin}/screen/${CAMPAIGN}  (no sign-in; for the projector)`);
+  say(`host console: ${origin}/control?campaign=${HOST_CAMPAIGN}  — sign in as "${HOST_ID}" with password "${hostPassword}" (this run only)`);
+  say(`big screen:   ${origin}/screen/${HOST_CAMPAIGN}  (no sign-in; for the projector; ?lang=en for English)`);
+  say(`automatic draws run in campaign "${CAMPAIGN}" (screen: ${origin}/screen/${CAMPAIGN}); campaign "${HOST_CAMPAIGN}" is yours alone`);
+  if (!process.env.LIVEDRAW_JOIN_URL || process.env.LIVEDRAW_JOIN_URL === DEFAULT_JOIN_URL) {
+    say(`WARNING: the big screen's QR code opens a placeholder (${DEFAULT_JOIN_URL.replace("{campaignId}", HOST_CAMPAIGN)}): set LIVEDRAW_JOIN_URL to your mini-program's link, e.g. LIVEDRAW_JOIN_URL='https://your.domain/join?c={campaignId}' npm run demo`);
+  }
 
   // The audience: players spread over both nodes, each entering a little after the countdown starts.
   const devToken = async (url: string, body: object) => {
@@ -144,7 +155,9 @@ async function main(): Promise<void> {
       const url = (i % 2 === 0 ? nodeA : nodeB).url;
       const client = new LiveDrawClient({ url, transport: webSocketTransport(WebSocket), token: await devToken(url, { playerId: `player-${i}`, name: displayName(i), ttlSeconds: 86_400 }) });
       await client.connect();
+      // Both campaigns: the audience enters the host's draws as well as the automatic ones.
       await client.subscribe(CAMPAIGN);
+      await client.subscribe(HOST_CAMPAIGN);
       client.on("draw:countdown", (c: DrawCountdown) => {
         const wait = Math.random() * Math.min(WINDOW_MS * 0.7, 5000);
         setTimeout(() => {
@@ -163,7 +176,7 @@ async function main(): Promise<void> {
     }),
   );
   stoppers.push(async () => audience.forEach((c) => c.close()));
-  say(`${PLAYERS} players connected and subscribed to campaign "${CAMPAIGN}"`);
+  say(`${PLAYERS} players connected and subscribed to campaigns "${HOST_CAMPAIGN}" and "${CAMPAIGN}"`);
 
   audience[0]!.on("draw:reveal", (r: DrawReveal) => {
     const names = r.winners.map((w) => `${w.name} (${w.intentId})`).join(", ") || "nobody (no entrants)";

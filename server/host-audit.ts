@@ -12,7 +12,7 @@ export const HOST_ACTION = "host.action";
 
 /** What a host did (the `action` field of a `host.action` record). */
 export type HostActionName =
-  | "open-draw" | "reveal-tier" | "redraw" | "cancel-draw" | "close-draw"
+  | "open-draw" | "reveal-tier" | "redraw" | "cancel-draw" | "close-draw" | "set-stage"
   | "create-campaign" | "update-campaign" | "add-inventory" | "grant-tickets" | "award-points"
   | "block" | "unblock"
   | "load-coupons" | "ship-prize" | "redeem-prize" | "view-unmasked" | "export-unmasked";

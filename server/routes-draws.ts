@@ -18,6 +18,7 @@ import { json } from "./http-types.js";
 import { publicReads } from "./public-reads.js";
 import { route, type Route } from "./route-table.js";
 import { startDraw } from "./start-draw.js";
+import { announceRedraw } from "./stage.js";
 
 /** Most draws `GET /v1/campaigns/:campaignId/draws` lists. */
 export const DRAW_LIST_LIMIT = 50;
@@ -63,7 +64,8 @@ export const drawRoutes: readonly Route[] = [
       const winner = await ctx.draws.redraw(campaignId, drawId, body.tierId, body.replaces);
       if (winner) await ctx.drawClaims.redrawn(campaignId, drawId, winner.intentId, ctx.clock.now());
       ctx.log.info({ host: caller.who.hostId, campaignId, drawId, tierId: body.tierId, replaced: body.replaces }, "host redrew a prize");
-      await recordHostAction(ctx, campaignId, caller.who, "redraw", { drawId, tierId: body.tierId, replaces: body.replaces, entryId: winner?.intentId ?? null });
+      await recordHostAction(ctx, campaignId, caller.who, "redraw", { drawId, tierId: body.tierId, replaces: body.replaces, entryId: winner?.intentId ?? null, reason: body.reason ?? null });
+      await announceRedraw(ctx, campaignId, { drawId, tierId: body.tierId, replaced: body.replaces, winner: winner?.intentId ?? null, reason: body.reason ?? null, hostId: caller.who.hostId, at: ctx.clock.now() });
       return json(200, { campaignId, drawId, tierId: body.tierId, replaced: body.replaces, winner });
     },
   }),

@@ -27,6 +27,8 @@ import { spinHandlers } from "./handlers/spins.js";
 import { leaderboardHandlers } from "./handlers/leaderboards.js";
 import { taskHandlers } from "./handlers/tasks.js";
 import { prizeHandlers } from "./handlers/prizes.js";
+import { stageHandlers } from "./handlers/stage.js";
+import { StageStore } from "./stage.js";
 import type { Bind, EventName, HandlerGroup, IoSocket } from "./handlers/types.js";
 import type { IoServer } from "./context.js";
 import { SECURITY_HEADERS } from "./routes.js";
@@ -44,7 +46,7 @@ export const CONNECTION_LIMIT_RETRY_AFTER_MS = 5000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 /** The only events a viewer may send; every other one is answered E_FORBIDDEN. */
-export const VIEWER_EVENTS: ReadonlySet<EventName> = new Set<EventName>(["campaign:subscribe", "time:sync", "campaign:rules", "leaderboard:subscribe"]);
+export const VIEWER_EVENTS: ReadonlySet<EventName> = new Set<EventName>(["campaign:subscribe", "time:sync", "campaign:rules", "leaderboard:subscribe", "stage:get"]);
 
 /** A viewer's id, unique per socket. Viewers never join a player room, so a player whose id looks like one gains nothing. */
 function viewerId(socketId: string): string {
@@ -100,7 +102,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       (err: unknown) => log.warn({ err, player: logId(playerId) }, "player profile not saved (retried at the next connection)"),
     );
   }
-  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers, prizeHandlers];
+  const groups: HandlerGroup[] = [drawHandlers, spinHandlers(ctx), leaderboardHandlers, taskHandlers, prizeHandlers, stageHandlers(new StageStore(ctx.redis))];
   const known = new Set<string>(); // every bound event name; anything else is refused
 
   async function authenticate(socketId: string, auth: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined>): Promise<SocketData> {
@@ -109,7 +111,16 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       const claims = await ctx.tokens.verify(token);
       // A host is never a player: its id lives outside the pseudonym space (`host:` prefix), so a host
       // token whose `sub` equals a player's pseudonym joins no player's room and reads no player's data.
-      if (claims.role === "host") return { playerId: hostPlayerId(claims.sub), role: claims.role, maskedName: maskName(claims.name ?? claims.sub), expiresAt: claims.expiresAt };
+      if (claims.role === "host") {
+        return {
+          playerId: hostPlayerId(claims.sub),
+          role: claims.role,
+          maskedName: maskName(claims.name ?? claims.sub),
+          expiresAt: claims.expiresAt,
+          hostId: claims.sub,
+          ...(claims.campaigns ? { hostCampaigns: claims.campaigns } : {}),
+        };
+      }
       if (claims.role === "staff") throw new AppError("E_FORBIDDEN", "Staff tokens are for the redemption endpoint (POST /v1/campaigns/:campaignId/redemptions), not for sockets.");
       // From here on the player is their pseudonym: Redis, logs, rooms and broadcasts never see the raw `sub`.
       const playerId = ctx.pseudonyms.player(claims.sub);
@@ -125,7 +136,7 @@ export function registerSocketHandlers(ctx: NodeContext): void {
       }
       const session = await ctx.hostAuth.session(cookie);
       if (!session) throw new AppError("E_UNAUTHORIZED", "No valid host session: sign in again (POST /v1/host/session).");
-      return { playerId: hostPlayerId(session.hostId), role: "host", maskedName: maskName(session.hostId), hostSession: session.ref, expiresAt: session.expiresAt };
+      return { playerId: hostPlayerId(session.hostId), role: "host", maskedName: maskName(session.hostId), hostSession: session.ref, expiresAt: session.expiresAt, hostId: session.hostId };
     }
     await ctx.tokens.verify(token); // no token: throws E_UNAUTHORIZED ("No token: …")
     throw new AppError("E_UNAUTHORIZED");

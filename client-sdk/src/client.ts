@@ -26,6 +26,9 @@ import {
   type ServerToClientEvents,
   type SpinResult,
   type StateReason,
+  type Stage,
+  type StagePhase,
+  type StageView,
 } from "@livedraw/protocol";
 import { bestOffset, type ClockSample } from "./clock.js";
 import { LiveDrawError, clientError, newIdempotencyKey } from "./errors.js";
@@ -372,6 +375,18 @@ export class LiveDrawClient {
   /** Submits (or corrects, until shipped) the claim form of a physical prize. Safe to resend: it replaces the form. */
   claimPrize(form: WinClaimPayload): Promise<Win> {
     return this.request("win:claim", form);
+  }
+
+  // ------------------------------------------------------------------ the stage (big screens and consoles)
+
+  /** What the hall's screens show for a campaign, with the staged draw; ask again after a reconnect (`resync`). */
+  stage(campaignId: string): Promise<StageView> {
+    return this.request("stage:get", { campaignId });
+  }
+
+  /** Hosts: puts a draw (or none) on the hall's screens in a phase. Safe to resend: it sets, not toggles. Pushed as `stage:update`. */
+  setStage(campaignId: string, drawId: string | null, phase: StagePhase): Promise<Stage> {
+    return this.request("stage:set", { campaignId, drawId, phase });
   }
 
   // ------------------------------------------------------------------ clock
@@ -733,6 +748,9 @@ export class LiveDrawClient {
       case "win:status":
         // Best effort, like every push: `wins(campaignId)` is the truth after a reconnect.
         return this.dispatch("win:status", p as Win);
+      case "stage:update":
+        // Best effort too: `stage(campaignId)` is the truth after a reconnect.
+        return this.dispatch("stage:update", p as Stage);
       default:
         this.log("unknown event", event);
     }

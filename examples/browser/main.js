@@ -1,4 +1,5 @@
-// A browser page on the SDK: subscribe, count down on the server's clock, join, see reveals and your result.
+// A browser page on the SDK: subscribe, count down on the server's clock, join, see reveals, redraws,
+// cancellations and your result.
 import { LiveDrawClient, STATE_REASONS } from "@livedraw/client-sdk";
 
 const $ = (id) => document.getElementById(id);
@@ -14,13 +15,31 @@ $("setup").addEventListener("submit", async (ev) => {
   client.on("state", (s) => ($("state").textContent = `${s.newState} (${s.reason})`));
   client.on("draw:countdown", (c) => follow(c.drawId, c.title, c.deadline));
   client.on("draw:reveal", (r) => {
+    if (r.drawId !== drawId) return;
     for (const w of r.winners) {
       const li = document.createElement("li");
+      li.dataset.winner = w.intentId;
       li.textContent = `${r.tierName}: ${w.name}`; // names arrive masked
       $("winners").append(li);
     }
   });
-  client.on("draw:result", (r) => ($("mine").textContent = r.won ? "You won!" : "Not this time."));
+  // A host replaced a winner (absent, declined…): the new winner takes the slot, or nobody does.
+  client.on("draw:redraw", (r) => {
+    if (r.drawId !== drawId) return;
+    const li = [...$("winners").children].find((el) => el.dataset.winner === r.replaced);
+    if (!li) return;
+    if (!r.winner) return li.remove();
+    li.dataset.winner = r.winner.intentId;
+    li.textContent = `${li.textContent.split(": ")[0]}: ${r.winner.name} (redrawn)`;
+  });
+  client.on("draw:cancelled", (c) => {
+    if (c.drawId !== drawId) return;
+    stop?.();
+    $("winners").replaceChildren();
+    $("mine").textContent = `Cancelled: ${c.reason}`;
+    $("join").disabled = true;
+  });
+  client.on("draw:result", (r) => r.drawId === drawId && ($("mine").textContent = r.won ? "You won!" : "Not this time."));
   try {
     await client.connect();
     const { draw } = await client.subscribe(campaignId);

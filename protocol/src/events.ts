@@ -3,6 +3,7 @@
  * acknowledgement envelope. The server validates every inbound payload against the runtime schemas
  * in `core/schemas.ts`; a type test there fails if the two drift. Documented in `docs/protocol.md`.
  */
+import type { Stage, StageGetPayload, StageSetPayload, StageView } from "./stage.js";
 import type { ErrorCode } from "./errors.js";
 
 /**
@@ -558,6 +559,8 @@ export interface ClientToServerEvents {
   "wins:list": (payload: WinsPayload, ack: AckCallback<Win[]>) => void;
   "draw:claim": (payload: DrawClaimPayload, ack: AckCallback<DrawClaimResult>) => void;
   "win:claim": (payload: WinClaimPayload, ack: AckCallback<Win>) => void;
+  "stage:get": (payload: StageGetPayload, ack: AckCallback<StageView>) => void;
+  "stage:set": (payload: StageSetPayload, ack: AckCallback<Stage>) => void;
 }
 
 export interface ServerToClientEvents {
@@ -572,6 +575,7 @@ export interface ServerToClientEvents {
   "spin:result": (payload: SpinResult) => void;
   "leaderboard:update": (payload: LeaderboardTop) => void;
   "win:status": (payload: Win) => void;
+  "stage:update": (payload: Stage) => void;
 }
 
 // ---------------------------------------------------------------- event names
@@ -591,6 +595,7 @@ export const SERVER_EVENTS = {
   spinResult: "spin:result",
   leaderboardUpdate: "leaderboard:update",
   winStatus: "win:status",
+  stageUpdate: "stage:update",
 } as const satisfies Record<string, keyof ServerToClientEvents>;
 
 /** Names of the client → server events. */
@@ -612,6 +617,8 @@ export const CLIENT_EVENTS = {
   wins: "wins:list",
   drawClaim: "draw:claim",
   winClaim: "win:claim",
+  stageGet: "stage:get",
+  stageSet: "stage:set",
 } as const satisfies Record<string, keyof ClientToServerEvents>;
 
 // Compile-time: every event of each map has a name above (adding an event without one fails the build).

@@ -4,6 +4,7 @@
  * the id grammars. No runtime dependencies; imported by name by server, worker, SDK, pages and tests.
  */
 export * from "./events.js";
+export * from "./stage.js";
 export * from "./errors.js";
 export * from "./codes.js";
 export * from "./ids.js";

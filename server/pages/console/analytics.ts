@@ -7,6 +7,7 @@
 import { api } from "../shared/api.js";
 import { byId, h, setText } from "../shared/dom.js";
 import { describeProblem } from "../shared/errors.js";
+import { locale, t, type MessageKey } from "../shared/i18n.js";
 
 interface Analytics {
   instantWin: boolean;
@@ -25,7 +26,8 @@ interface Analytics {
   }[];
 }
 
-const STAGE_NAMES: Record<string, string> = { viewed: "Viewed", entered: "Spun", won: "Won", issued: "Issued", redeemed: "Redeemed" };
+const STAGES = new Set(["viewed", "entered", "won", "issued", "redeemed"]);
+const stageName = (stage: string) => (STAGES.has(stage) ? t(`an.stage.${stage}` as MessageKey) : stage);
 
 const el = {
   online: byId("n-online"),
@@ -46,9 +48,11 @@ const el = {
 const pct = (part: number, whole: number) => (whole > 0 ? `${Math.round((100 * part) / whole)}%` : "–");
 
 let campaignId = "";
+/** Told on each read whether the campaign is an instant-win one (the console shows only the panels that apply). */
+let onKind: (instantWin: boolean) => void = () => undefined;
 let timer: ReturnType<typeof setInterval> | null = null;
 let last: { at: number; resolved: number } | null = null;
-const fmt = (n: number) => n.toLocaleString("en-US");
+const fmt = (n: number) => n.toLocaleString(locale);
 
 async function refresh(): Promise<void> {
   if (!campaignId) return;
@@ -56,6 +60,7 @@ async function refresh(): Promise<void> {
   try {
     const a = await api<Analytics>("GET", `/v1/campaigns/${encodeURIComponent(id)}/analytics`);
     if (id !== campaignId) return;
+    onKind(a.instantWin);
     const rate = last ? ((a.spinsResolved - last.resolved) * 1000) / Math.max(1, a.serverTime - last.at) : null;
     last = { at: a.serverTime, resolved: a.spinsResolved };
     setText(el.online, fmt(a.online));
@@ -79,7 +84,7 @@ async function refresh(): Promise<void> {
         return h(
           "li",
           { "data-stage": f.stage },
-          h("span", {}, STAGE_NAMES[f.stage] ?? f.stage),
+          h("span", {}, stageName(f.stage)),
           h("span", { class: "bar-track" }, fill),
           h("span", { class: "n" }, `${fmt(f.players)}${f.fromPrevious === null ? "" : ` · ${Math.round(f.fromPrevious * 100)}%`}`),
         );
@@ -90,19 +95,20 @@ async function refresh(): Promise<void> {
       ...a.variants.map((v) => {
         const n = (stage: string) => v.funnel.find((f) => f.stage === stage)?.players ?? 0;
         const p = v.vsControl?.find((c) => c.stage === "won")?.pValue;
-        return h("tr", {}, h("td", {}, v.variantId), h("td", {}, fmt(n("viewed"))), h("td", {}, pct(n("entered"), n("viewed"))), h("td", {}, pct(n("won"), n("viewed"))), h("td", {}, v.vsControl === null ? "control" : p == null ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3)));
+        return h("tr", {}, h("td", {}, v.variantId), h("td", {}, fmt(n("viewed"))), h("td", {}, pct(n("entered"), n("viewed"))), h("td", {}, pct(n("won"), n("viewed"))), h("td", {}, v.vsControl === null ? t("an.control") : p == null ? "–" : p < 0.001 ? "< 0.001" : p.toFixed(3)));
       }),
     );
     // A campaign of live draws only (or one not created yet) has no instant-win numbers.
-    setText(el.msg, a.instantWin ? "" : "No instant-win campaign with this id: only online counts.");
+    setText(el.msg, a.instantWin ? "" : t("an.noInstantWin"));
   } catch (err) {
     setText(el.msg, describeProblem(err).message);
   }
 }
 
 /** Called when the console follows a campaign. */
-export function followAnalytics(id: string): void {
+export function followAnalytics(id: string, kind: (instantWin: boolean) => void = () => undefined): void {
   campaignId = id;
+  onKind = kind;
   last = null;
   const base = `/v1/campaigns/${encodeURIComponent(id)}/export`;
   el.winners.href = `${base}?what=winners`;

@@ -7,6 +7,7 @@ import type { PublishedRules } from "@livedraw/protocol";
 import { api } from "../shared/api.js";
 import { byId, h, setText } from "../shared/dom.js";
 import { describeProblem } from "../shared/errors.js";
+import { t } from "../shared/i18n.js";
 
 interface Stats {
   campaignId: string;
@@ -42,15 +43,15 @@ function say(text: string, ok = false): void {
   setText(el.msg, text);
 }
 
-function tierRow(i: number, t?: { tierId: string; name: string; probability: number; remaining?: number; value?: number | null }): HTMLElement {
-  const id = t?.tierId ?? `prize-${i + 1}`;
+function tierRow(i: number, tier?: { tierId: string; name: string; probability: number; remaining?: number; value?: number | null }): HTMLElement {
+  const id = tier?.tierId ?? `prize-${i + 1}`;
   return h(
     "div",
     { class: "spin-row", "data-tier": id },
-    h("input", { name: "spinTierName", value: t?.name ?? "", placeholder: `Prize ${i + 1}`, "aria-label": `Prize ${i + 1} name`, maxlength: 60 }),
-    h("input", { name: "spinTierChance", type: "number", step: "0.0001", min: "0", max: "100", value: t ? +(t.probability * 100).toFixed(4) : "", placeholder: "%", "aria-label": `Prize ${i + 1} chance in percent` }),
-    h("input", { name: "spinTierStock", type: "number", min: "0", value: t?.remaining ?? "", placeholder: "stock", "aria-label": `Prize ${i + 1} stock` }),
-    h("input", { name: "spinTierValue", type: "number", min: "0", step: "0.01", value: t?.value ?? "", placeholder: "¥", "aria-label": `Prize ${i + 1} value in yuan` }),
+    h("input", { name: "spinTierName", value: tier?.name ?? "", placeholder: t("iw.prize", { n: i + 1 }), "aria-label": t("iw.prizeName", { n: i + 1 }), maxlength: 60 }),
+    h("input", { name: "spinTierChance", type: "number", step: "0.0001", min: "0", max: "100", value: tier ? +(tier.probability * 100).toFixed(4) : "", placeholder: "%", "aria-label": t("iw.prizeChance", { n: i + 1 }) }),
+    h("input", { name: "spinTierStock", type: "number", min: "0", value: tier?.remaining ?? "", placeholder: t("iw.stock"), "aria-label": t("iw.prizeStock", { n: i + 1 }) }),
+    h("input", { name: "spinTierValue", type: "number", min: "0", step: "0.01", value: tier?.value ?? "", placeholder: "¥", "aria-label": t("iw.prizeValue", { n: i + 1 }) }),
   );
 }
 
@@ -88,7 +89,8 @@ async function load(): Promise<void> {
   exists = rules !== null;
   const f = el.form.elements;
   const now = Date.now();
-  (f.namedItem("title") as HTMLInputElement).value = rules?.title ?? "Lucky wheel";
+  (f.namedItem("title") as HTMLInputElement).value = rules?.title ?? t("iw.titleDefault");
+  if (!rules) (f.namedItem("claimConditions") as HTMLInputElement).value = t("iw.claimDefault");
   (f.namedItem("rules") as HTMLInputElement).value = rules?.rules ?? "";
   (f.namedItem("liveAt") as HTMLInputElement).value = localInput(rules?.schedule.liveAt ?? now);
   (f.namedItem("closedAt") as HTMLInputElement).value = localInput(rules?.schedule.closedAt ?? now + 86_400_000);
@@ -104,26 +106,26 @@ async function load(): Promise<void> {
   }
   const tiers = rules?.tiers ?? [];
   el.tiers.replaceChildren(...[0, 1, 2].map((i) => tierRow(i, tiers[i])), ...tiers.slice(3).map((t, i) => tierRow(i + 3, t)));
-  el.stockTier.replaceChildren(...tiers.map((t) => h("option", { value: t.tierId }, t.name)));
+  el.stockTier.replaceChildren(...tiers.map((tier) => h("option", { value: tier.tierId }, tier.name)));
   el.stockForm.hidden = !exists;
-  setText(el.save, exists ? "Save changes" : "Create campaign");
+  setText(el.save, exists ? t("iw.save") : t("iw.create"));
   await refreshStats();
 }
 
 async function refreshStats(): Promise<void> {
   if (!campaignId || !exists) {
     el.rows.replaceChildren();
-    setText(el.line, exists ? "" : "No instant-win campaign with this id yet: fill in the form to create one.");
+    setText(el.line, exists ? "" : t("iw.none"));
     return;
   }
   try {
     const s = await api<Stats>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/stats`);
     const names = new Map([...el.stockTier.options].map((o) => [o.value, o.text]));
-    el.rows.replaceChildren(...s.tiers.map((t) => h("tr", {}, h("td", {}, names.get(t.tierId) ?? t.tierId), h("td", {}, String(t.issued)), h("td", {}, `${t.remaining} / ${t.stocked}`))));
+    el.rows.replaceChildren(...s.tiers.map((tier) => h("tr", {}, h("td", {}, names.get(tier.tierId) ?? tier.tierId), h("td", {}, String(tier.issued)), h("td", {}, `${tier.remaining} / ${tier.stocked}`))));
     const at = Date.now();
     const rate = last ? ((s.resolved - last.resolved) * 1000) / Math.max(1, at - last.at) : 0;
     last = { at, resolved: s.resolved };
-    setText(el.line, `${s.resolved} spins resolved · ${rate.toFixed(1)} spins/s · ${s.pending} pending`);
+    setText(el.line, t("iw.line", { resolved: s.resolved, rate: rate.toFixed(1), pending: s.pending }));
   } catch (err) {
     const p = describeProblem(err);
     setText(el.line, p.message);
@@ -132,7 +134,7 @@ async function refreshStats(): Promise<void> {
 
 el.form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  if (!campaignId) return say("Follow a campaign first (top bar).");
+  if (!campaignId) return say(t("create.followFirst"));
   const f = new FormData(el.form);
   const rows = [...el.tiers.querySelectorAll<HTMLElement>(".spin-row")];
   rows.forEach((r) => r.classList.remove("refused"));
@@ -143,7 +145,7 @@ el.form.addEventListener("submit", async (ev) => {
       return { tierId: row.dataset.tier!, name: name!, probability: Number(chance) / 100, inventory: Number(stock || 0), ...(value ? { value: Number(value) } : {}) };
     })
     .filter((t) => t.name !== "");
-  if (tiers.length === 0) return say("Give at least one prize a name.");
+  if (tiers.length === 0) return say(t("iw.noName"));
   const liveAt = new Date(String(f.get("liveAt"))).getTime();
   const closedAt = new Date(String(f.get("closedAt"))).getTime();
   const body = {
@@ -160,13 +162,14 @@ el.form.addEventListener("submit", async (ev) => {
   try {
     if (exists) await api("PUT", `/v1/campaigns/${encodeURIComponent(campaignId)}`, body);
     else await api("POST", "/v1/campaigns", body);
-    say(exists ? "Saved." : "Campaign created.", true);
+    say(exists ? t("iw.saved") : t("iw.created"), true);
     await load();
   } catch (err) {
     const p = describeProblem(err);
-    say(`${p.message} (${p.code})`);
+    // A refusal of the compliance policy keeps the server's specifics (which rule, which tier).
+    say(p.detail !== p.message && p.code.endsWith("POLICY_VIOLATION") ? `${p.message} ${p.detail} (${p.code})` : `${p.message} (${p.code})`);
     // The compliance policy names the refused tier: mark its row.
-    for (const row of rows) if (p.message.includes(`tier ${row.dataset.tier} `)) row.classList.add("refused");
+    for (const row of rows) if (p.detail.includes(`tier ${row.dataset.tier} `)) row.classList.add("refused");
   }
 });
 
@@ -175,7 +178,7 @@ el.stockForm.addEventListener("submit", async (ev) => {
   const f = new FormData(el.stockForm);
   try {
     await api("POST", `/v1/campaigns/${encodeURIComponent(campaignId)}/inventory`, { tierId: String(f.get("tierId")), add: Number(f.get("add")) });
-    say("Stock added.", true);
+    say(t("iw.stockAdded"), true);
     await refreshStats();
   } catch (err) {
     const p = describeProblem(err);

@@ -1,13 +1,17 @@
 /**
  * The host console: sign in (session cookie + CSRF token), follow a campaign over Socket.IO as a host
- * (no polling; the SDK keeps the current draw), and run its draws: open, close early, reveal tier by
- * tier, redraw a slot, cancel, verify the proof in the browser. Rendering uses textContent only.
+ * (no polling), choose what the hall's screens show (the stage: a draw and a phase, kept on the
+ * server, so a second console sees and drives the same night), and run the staged draw: open, close
+ * early, reveal tier by tier, redraw a slot, cancel, verify the proof in the browser. The live panel
+ * follows the staged draw by id and never jumps to a newer one. Rendering uses textContent only.
  */
-import { ID_PATTERN, SERVER_EVENTS, type DrawCountdown, type DrawSnapshot, type LeaderboardTop } from "@livedraw/protocol";
+import { ID_PATTERN, SERVER_EVENTS, type DrawCountdown, type DrawSnapshot, type LeaderboardTop, type StagePhase } from "@livedraw/protocol";
 import { ClientState, LiveDrawClient } from "@livedraw/client-sdk";
-import { api, setCsrfToken } from "../shared/api.js";
+import { ApiError, api, setCsrfToken } from "../shared/api.js";
 import { byId, formatRemaining, h, setText, svg } from "../shared/dom.js";
 import { describeProblem } from "../shared/errors.js";
+import { otherLocale, t, translatePage, type MessageKey } from "../shared/i18n.js";
+import { Show } from "../shared/show.js";
 import { followInstantWin } from "./instant-win.js";
 import { followAnalytics } from "./analytics.js";
 
@@ -57,9 +61,40 @@ const el = {
   verifyMsg: byId("verify-msg"),
   screenLink: byId<HTMLAnchorElement>("screen-link"),
   board: byId("board"),
+  boardBox: byId("board-box"),
+  lang: byId<HTMLButtonElement>("lang"),
+  stageLine: byId("stage-line"),
+  stageButtons: [...document.querySelectorAll<HTMLButtonElement>(".stage-bar button[data-phase]")],
+  redrawDialog: byId<HTMLDialogElement>("redraw-dialog"),
+  redrawForm: byId<HTMLFormElement>("redraw-form"),
+  redrawWho: byId("redraw-who"),
+  redrawKeep: byId<HTMLButtonElement>("redraw-keep"),
+  redrawMsg: byId("redraw-msg"),
 };
 
+translatePage();
+document.title = t("app.console");
+setText(el.lang, t("lang.switch"));
+el.lang.lang = otherLocale();
+el.lang.addEventListener("click", () => {
+  const url = new URL(location.href);
+  url.searchParams.set("lang", otherLocale());
+  location.assign(url.toString());
+});
+(el.create.elements.namedItem("title") as HTMLInputElement).value = t("create.title.default");
+setText(el.conn, t("conn.offline"));
+
+/** Which panels apply: instant-win ones for an instant-win campaign, the live-draw ones for a campaign with draws. */
+const kind = { instantWin: false, hasDraws: false };
+function applyKind(): void {
+  byId("iw-only").hidden = !kind.instantWin;
+  const spinTab = byId<HTMLButtonElement>("tab-spin");
+  spinTab.hidden = !kind.instantWin && kind.hasDraws;
+  if (spinTab.hidden && spinTab.getAttribute("aria-selected") === "true") byId<HTMLButtonElement>("tab-draw").click();
+}
+
 let client: LiveDrawClient | null = null;
+let show: Show | null = null;
 let campaignId = "";
 let stopCountdown: (() => void) | null = null;
 let countdownFor = "";
@@ -77,6 +112,7 @@ function say(target: HTMLElement, text: string, ok = false): void {
 function sayProblem(target: HTMLElement, err: unknown): void {
   const p = describeProblem(err);
   say(target, `${p.message} (${p.code})`);
+  target.title = p.detail; // the server's specifics, on hover
 }
 
 // ------------------------------------------------------------------ session
@@ -91,7 +127,7 @@ async function restoreSession(): Promise<Session | null> {
 
 function signedIn(session: Session): void {
   setCsrfToken(session.csrfToken);
-  setText(el.who, `Signed in as ${session.hostId}`);
+  setText(el.who, t("who", { id: session.hostId }));
   el.signout.hidden = false;
   el.app.hidden = false;
   if (el.signin.open) el.signin.close();
@@ -141,7 +177,7 @@ el.follow.addEventListener("submit", (ev) => {
   ev.preventDefault();
   const id = el.campaign.value.trim();
   if (!ID_PATTERN.test(id)) {
-    say(el.liveMsg, "A campaign id is 1–64 letters, digits, '_' or '-', starting with a letter or digit.");
+    say(el.liveMsg, t("campaign.bad"));
     return;
   }
   void follow(id);
@@ -150,99 +186,143 @@ el.follow.addEventListener("submit", (ev) => {
 async function follow(id: string): Promise<void> {
   campaignId = id;
   localStorage.setItem("livedraw.campaign", id);
-  history.replaceState(null, "", `?campaign=${encodeURIComponent(id)}`);
-  el.screenLink.href = `/screen/${encodeURIComponent(id)}`;
+  const url = new URL(location.href);
+  url.searchParams.set("campaign", id);
+  history.replaceState(null, "", url.pathname + url.search);
+  el.screenLink.href = `/screen/${encodeURIComponent(id)}?lang=${encodeURIComponent(document.documentElement.lang)}`;
   followInstantWin(id);
-  followAnalytics(id);
+  followAnalytics(id, (instantWin) => {
+    kind.instantWin = instantWin;
+    applyKind();
+  });
   say(el.liveMsg, "");
   client?.close();
   const c = new LiveDrawClient({ url: location.origin, minReconnectDelayMs: 300, maxReconnectDelayMs: 5000 });
   client = c;
   c.on("state", (s) => {
-    setText(el.conn, s.newState === ClientState.Connected ? "live" : s.newState === ClientState.Connecting ? "reconnecting…" : s.newState);
+    const word: Record<string, MessageKey> = { connected: "conn.live", connecting: "conn.connecting", disconnected: "conn.offline", closed: "conn.closed" };
+    setText(el.conn, t(word[s.newState] ?? "conn.offline"));
     el.conn.className = `badge ${s.newState}`;
   });
   const rerender = () => c === client && render();
-  for (const ev of [SERVER_EVENTS.closed, SERVER_EVENTS.reveal, SERVER_EVENTS.redraw, SERVER_EVENTS.done, SERVER_EVENTS.cancelled] as const) {
-    c.on(ev, () => {
-      rerender();
-      void loadDraws();
-    });
-  }
-  c.on(SERVER_EVENTS.countdown, (p: DrawCountdown) => {
-    if (p.campaignId !== campaignId) return;
-    rerender();
-    void loadDraws();
+  show = new Show(c, id, (change) => {
+    if (c !== client) return;
+    if (change.kind === "tick") {
+      if (change.p.drawId !== seriesDraw) {
+        seriesDraw = change.p.drawId;
+        series = [];
+      }
+      series.push(change.p.entrants);
+      if (series.length > 61) series.shift();
+    } else void loadDraws();
+    if (change.kind === "redraw") redrawn();
+    render();
   });
-  c.on(SERVER_EVENTS.tick, (t) => {
-    if (t.drawId !== seriesDraw) {
-      seriesDraw = t.drawId;
-      series = [];
-    }
-    series.push(t.entrants);
-    if (series.length > 61) series.shift();
-    rerender();
-  });
-  c.on("resync", rerender);
+  // Draws that are not on screen still change the list.
+  for (const ev of [SERVER_EVENTS.countdown, SERVER_EVENTS.done, SERVER_EVENTS.cancelled] as const) c.on(ev, () => c === client && void loadDraws());
   c.on(SERVER_EVENTS.leaderboardUpdate, renderBoard);
   try {
     await c.connect();
     await c.subscribe(id);
-    render();
+    await show.load();
+    rerender();
     void loadDraws();
   } catch (err) {
     if (c === client) sayProblem(el.liveMsg, err);
     return;
   }
-  // A campaign with no leaderboard activity yet has no board to subscribe to: say so, not an error.
-  c.subscribeLeaderboard(id, "assists").then(renderBoard, () => el.board.replaceChildren(h("li", { class: "muted" }, "No leaderboard for this campaign yet.")));
+  // A campaign with no leaderboard activity yet has no board: the box stays hidden.
+  c.subscribeLeaderboard(id, "assists").then(renderBoard, () => (el.boardBox.hidden = true));
 }
 
 async function loadDraws(): Promise<void> {
   if (!campaignId) return;
   try {
-    const { draws } = await api<{ draws: DrawRow[] }>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`);
-    const current = client?.draw(campaignId)?.drawId;
+    // A campaign with no draws yet (and no instant-win set-up) is unknown to the server: 404, an empty list here.
+    const { draws } = await api<{ draws: DrawRow[] }>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`).catch((err: unknown) => {
+      if (err instanceof ApiError && err.status === 404) return { draws: [] as DrawRow[] };
+      throw err;
+    });
+    kind.hasDraws = draws.length > 0;
+    applyKind();
+    const onScreen = show?.draw()?.drawId;
     el.draws.replaceChildren(
       // An open draw's count is live in the panel; the list shows counts once entries are final.
-      ...draws.slice(0, 12).map((d) => h("li", { class: d.drawId === current ? "current" : "" }, h("span", {}, d.title), h("span", { class: "muted" }, d.phase === "open" ? "open" : `${d.phase} · ${d.entrants}`))),
+      ...draws.slice(0, 12).map((d) => {
+        const current = d.drawId === onScreen;
+        const put = h("button", { type: "button", class: "small", "data-stage": d.drawId, disabled: current }, current ? t("stage.current") : t("stage.put"));
+        put.addEventListener("click", () => void stage(d.drawId, d.phase === "open" ? "countdown" : d.phase === "done" ? "summary" : d.phase === "revealing" ? "reveal" : "waiting"));
+        return h(
+          "li",
+          { class: current ? "current" : "", "data-draw": d.drawId },
+          h("span", { class: "dtitle" }, d.title),
+          h("span", { class: "muted" }, d.phase === "open" ? t("draws.open") : `${t(`phase.${d.phase}` as MessageKey)} · ${d.entrants}`),
+          put,
+        );
+      }),
     );
-    if (draws.length === 0) el.draws.replaceChildren(h("li", { class: "muted" }, "No draws yet in this campaign."));
+    if (draws.length === 0) el.draws.replaceChildren(h("li", { class: "muted" }, t("draws.none")));
   } catch (err) {
     sayProblem(el.liveMsg, err);
   }
 }
 
+/** Puts a draw (in a phase) on the hall's screens; every console and screen follows. */
+async function stage(drawId: string | null, phase: StagePhase): Promise<boolean> {
+  if (!client || !campaignId) return false;
+  try {
+    await client.setStage(campaignId, drawId, phase);
+    return true;
+  } catch (err) {
+    sayProblem(el.liveMsg, err);
+    return false;
+  }
+}
+
+for (const b of el.stageButtons) {
+  b.addEventListener("click", () => {
+    const d = show?.draw();
+    if (d) void stage(d.drawId, b.dataset.phase as StagePhase);
+  });
+}
+
 function renderBoard(top: LeaderboardTop): void {
   if (top.campaignId !== campaignId) return;
   el.board.replaceChildren(...top.top.slice(0, 5).map((r) => h("li", {}, h("span", {}, `${r.rank}. ${r.name}`), h("span", {}, String(r.score)))));
-  if (top.top.length === 0) el.board.replaceChildren(h("li", { class: "muted" }, "Nobody yet."));
+  // An empty board is noise on a night of live draws: shown once somebody is on it.
+  el.boardBox.hidden = top.top.length === 0;
 }
 
 // ------------------------------------------------------------------ the live panel
 
-const PHASE_WORDS: Record<DrawSnapshot["phase"], string> = {
-  open: "open for entries",
-  closed: "entries closed — drawing",
-  drawn: "drawn — ready to reveal",
-  revealing: "revealing",
-  done: "done",
-  cancelled: "cancelled",
-};
+const phaseWord = (p: DrawSnapshot["phase"]) => t(`phase.${p}` as MessageKey);
+
+function renderStage(d: DrawSnapshot | null): void {
+  const s = show?.stage;
+  const phase = show?.phase() ?? "waiting";
+  for (const b of el.stageButtons) {
+    b.disabled = !d;
+    b.setAttribute("aria-pressed", String(!!d && b.dataset.phase === phase));
+  }
+  if (!s || !show?.staged) setText(el.stageLine, t("stage.none"));
+  else if (d) setText(el.stageLine, t("stage.on", { title: d.title, phase: t(`stage.${phase}` as MessageKey) }) + (s.updatedBy ? t("stage.by", { host: s.updatedBy }) : ""));
+  else setText(el.stageLine, "");
+}
 
 function render(): void {
-  const d = client && campaignId ? client.draw(campaignId) : null;
+  const d = show ? show.draw() : null;
+  renderStage(d);
   if (!d) {
-    setText(el.title, "No draw yet");
+    setText(el.title, t("live.noDraw"));
     setText(el.phase, "");
-    setText(el.drawId, "Open one with the form on the left.");
+    setText(el.drawId, t("live.noDrawHint"));
     for (const b of [el.close, el.reveal, el.cancel]) b.disabled = true;
     el.tierList.replaceChildren();
     return;
   }
   setText(el.title, d.title);
-  setText(el.phase, PHASE_WORDS[d.phase]);
-  setText(el.drawId, `${d.drawId} · commitment ${d.commitment.slice(0, 16)}…`);
+  setText(el.phase, phaseWord(d.phase));
+  setText(el.drawId, t("live.commitment", { id: d.drawId, c: d.commitment.slice(0, 16) }));
   setText(el.entrants, String(d.entrants));
   el.close.disabled = d.phase !== "open";
   el.reveal.disabled = !(d.phase === "drawn" || d.phase === "revealing") || d.revealed.length >= d.tiers.length;
@@ -262,7 +342,7 @@ function render(): void {
   }
   renderChart(d.drawId);
 
-  const revealed = new Map(d.revealed.map((t) => [t.tierId, t]));
+  const revealed = new Map(d.revealed.map((r) => [r.tierId, r]));
   el.tierList.replaceChildren(
     ...d.tiers.map((tier) => {
       const shown = revealed.get(tier.tierId);
@@ -271,12 +351,12 @@ function render(): void {
             "ul",
             { class: "winners" },
             ...shown.winners.map((w) => {
-              const redraw = h("button", { type: "button", class: "small", "aria-label": `Redraw ${w.name}'s prize` }, "Redraw");
-              redraw.addEventListener("click", () => void act(`redraw`, { tierId: tier.tierId, replaces: w.intentId }));
+              const redraw = h("button", { type: "button", class: "small", "aria-label": t("live.redrawOf", { name: w.name }) }, t("live.redraw"));
+              redraw.addEventListener("click", () => askRedraw(d.drawId, tier.tierId, tier.name, w.intentId, w.name));
               return h("li", { "data-winner": w.intentId }, h("span", { class: "wname" }, w.name), d.phase === "revealing" || d.phase === "done" ? redraw : null);
             }),
           )
-        : h("span", { class: "pending" }, d.phase === "cancelled" ? "not drawn" : "not revealed yet");
+        : h("span", { class: "pending" }, d.phase === "cancelled" ? t("live.notDrawn") : t("live.notRevealed"));
       return h("li", { "data-tier": tier.tierId }, h("span", { class: "tname" }, `${tier.name} × ${tier.count}`), " ", winners);
     }),
   );
@@ -293,16 +373,18 @@ function renderChart(drawId: string): void {
   const points = perSecond.map((v, i) => `${(i * 120) / 59},${40 - (v / max) * 38}`).join(" ");
   const line = svg("polyline", { points });
   const title = svg("title");
-  title.textContent = `Entries per second, last minute (peak ${max})`;
+  title.textContent = t("live.chart", { max });
   el.chart.replaceChildren(title, line);
 }
 
 // ------------------------------------------------------------------ actions
 
-async function act(action: "reveal" | "redraw" | "cancel" | "close", body: Record<string, unknown> = {}): Promise<void> {
-  const d = client?.draw(campaignId);
+async function act(action: "reveal" | "cancel" | "close", body: Record<string, unknown> = {}): Promise<void> {
+  const d = show?.draw();
   if (!d) return;
   say(el.liveMsg, "");
+  // The hall sees a reveal: bring the staged draw's screen to its reveal phase first.
+  if (action === "reveal" && show?.staged && show.phase() !== "reveal" && !(await stage(d.drawId, "reveal"))) return;
   try {
     await api("POST", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(d.drawId)}/${action}`, body);
   } catch (err) {
@@ -313,21 +395,66 @@ async function act(action: "reveal" | "redraw" | "cancel" | "close", body: Recor
 el.reveal.addEventListener("click", () => void act("reveal"));
 el.close.addEventListener("click", () => void act("close"));
 el.cancel.addEventListener("click", () => {
-  const reason = prompt("Cancel this draw? Nobody wins. Reason shown to players:", "cancelled by the host");
-  if (reason !== null) void act("cancel", { reason: reason.trim() || "cancelled by the host" });
+  const reason = prompt(t("live.cancelAsk"), t("live.cancelDefault"));
+  if (reason !== null) void act("cancel", { reason: reason.trim() || t("live.cancelDefault") });
 });
 
-el.verify.addEventListener("click", async () => {
-  const d = client?.draw(campaignId);
+async function verify(): Promise<void> {
+  const d = show?.draw();
   if (!d) return;
-  say(el.verifyMsg, "Verifying…", true);
+  say(el.verifyMsg, t("proof.verifying"), true);
   try {
     const [bundle, { verifyBundle }] = await Promise.all([api<unknown>("GET", el.proof.pathname), import("@livedraw/fairness")]);
     const result = verifyBundle(bundle);
-    if (result.ok) say(el.verifyMsg, `Verified: the winners follow from the published seed and ${d.entrants} entries.`, true);
-    else say(el.verifyMsg, `Does not verify: ${result.problems.join("; ")}`);
+    if (result.ok) say(el.verifyMsg, t("proof.ok", { n: d.entrants }), true);
+    else say(el.verifyMsg, t("proof.bad", { problems: result.problems.join("; ") }));
   } catch (err) {
     sayProblem(el.verifyMsg, err);
+  }
+}
+el.verify.addEventListener("click", () => void verify());
+
+/** A redraw changes the proof: a verdict shown before it is out of date, so it is taken again. */
+function redrawn(): void {
+  if (el.verifyMsg.textContent === "") return;
+  say(el.verifyMsg, "");
+  if (show?.draw()?.phase === "done") void verify();
+}
+
+// ------------------------------------------------------------------ redraw, with a confirmation and a reason
+
+let pendingRedraw: { drawId: string; tierId: string; replaces: string; name: string } | null = null;
+
+function askRedraw(drawId: string, tierId: string, tierName: string, replaces: string, name: string): void {
+  pendingRedraw = { drawId, tierId, replaces, name };
+  el.redrawForm.reset();
+  say(el.redrawMsg, "");
+  setText(el.redrawWho, t("redraw.who", { tier: tierName, name }));
+  el.redrawDialog.showModal();
+}
+
+el.redrawKeep.addEventListener("click", () => {
+  pendingRedraw = null;
+  el.redrawDialog.close();
+});
+
+el.redrawForm.addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const reason = new FormData(el.redrawForm).get("reason");
+  const p = pendingRedraw;
+  if (!p) return el.redrawDialog.close();
+  if (typeof reason !== "string" || reason === "") return say(el.redrawMsg, t("redraw.pick"));
+  try {
+    const out = await api<{ winner: { name: string } | null }>(
+      "POST",
+      `/v1/campaigns/${encodeURIComponent(campaignId)}/draws/${encodeURIComponent(p.drawId)}/redraw`,
+      { tierId: p.tierId, replaces: p.replaces, reason },
+    );
+    pendingRedraw = null;
+    el.redrawDialog.close();
+    say(el.liveMsg, out.winner ? t("redraw.done", { name: p.name, winner: out.winner.name }) : t("redraw.nobody", { name: p.name }), true);
+  } catch (err) {
+    sayProblem(el.redrawMsg, err);
   }
 });
 
@@ -339,18 +466,18 @@ function addTierRow(name = "", count = 1): void {
     h(
       "div",
       { class: "tier-row" },
-      h("input", { name: "tierName", value: name, placeholder: `Tier ${n} name`, "aria-label": `Tier ${n} name`, maxlength: 60 }),
-      h("input", { name: "tierCount", type: "number", min: 1, value: count, "aria-label": `Tier ${n} winners` }),
+      h("input", { name: "tierName", value: name, placeholder: t("create.tierName", { n }), "aria-label": t("create.tierName", { n }), maxlength: 60 }),
+      h("input", { name: "tierCount", type: "number", min: 1, value: count, "aria-label": t("create.tierCount", { n }) }),
     ),
   );
 }
-addTierRow("Grand prize", 1);
-addTierRow("Lucky prize", 3);
+addTierRow(t("create.grand"), 1);
+addTierRow(t("create.lucky"), 3);
 el.addTier.addEventListener("click", () => addTierRow());
 
 el.create.addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  if (!campaignId) return say(el.createMsg, "Follow a campaign first (top bar).");
+  if (!campaignId) return say(el.createMsg, t("create.followFirst"));
   const f = new FormData(el.create);
   const names = f.getAll("tierName").map(String);
   const counts = f.getAll("tierCount").map(Number);
@@ -358,7 +485,7 @@ el.create.addEventListener("submit", async (ev) => {
     .map((name, i) => ({ name: name.trim(), count: counts[i] ?? 0, i }))
     .filter((t) => t.name !== "")
     .map((t) => ({ tierId: `tier-${t.i + 1}`, name: t.name, count: t.count }));
-  if (tiers.length === 0) return say(el.createMsg, "Give at least one prize tier a name.");
+  if (tiers.length === 0) return say(el.createMsg, t("create.noTier"));
   const beacon = String(f.get("beaconRound") ?? "").trim();
   const claimMinutes = String(f.get("claimMinutes") ?? "").trim();
   const body = {
@@ -374,7 +501,8 @@ el.create.addEventListener("submit", async (ev) => {
   say(el.createMsg, "");
   try {
     const opened = await api<DrawCountdown>("POST", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`, body);
-    say(el.createMsg, `Opened ${opened.drawId}.`, true);
+    // The host opened it to show it: it goes on screen, counting down.
+    if (await stage(opened.drawId, "countdown")) say(el.createMsg, t("create.opened", { id: opened.drawId }), true);
   } catch (err) {
     sayProblem(el.createMsg, err);
   }

@@ -2,7 +2,8 @@
 import qrcode from "qrcode-generator";
 import { svg } from "../shared/dom.js";
 
-export function qrSvg(text: string): SVGSVGElement {
+/** `label` is what a screen reader says (the page's language). */
+export function qrSvg(text: string, label: string): SVGSVGElement {
   const qr = qrcode(0, "M");
   qr.addData(text);
   qr.make();
@@ -11,7 +12,7 @@ export function qrSvg(text: string): SVGSVGElement {
   const size = n + quiet * 2;
   let d = "";
   for (let r = 0; r < n; r++) for (let c = 0; c < n; c++) if (qr.isDark(r, c)) d += `M${c + quiet} ${r + quiet}h1v1h-1z`;
-  const root = svg("svg", { viewBox: `0 0 ${size} ${size}`, "shape-rendering": "crispEdges", role: "img", "aria-label": `QR code for ${text}` });
+  const root = svg("svg", { viewBox: `0 0 ${size} ${size}`, "shape-rendering": "crispEdges", role: "img", "aria-label": label });
   root.append(svg("path", { d, fill: "#000" }));
   return root;
 }

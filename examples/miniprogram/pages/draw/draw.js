@@ -1,4 +1,5 @@
-// Join the campaign's live draw: countdown on the server's clock, reveals tier by tier, your result.
+// Join the campaign's live draw: countdown on the server's clock, reveals tier by tier, redraws and
+// cancellations (the winners list stays right), your result.
 const live = getApp().live;
 const CAMPAIGN = "demo"; // the demo's campaign
 
@@ -10,10 +11,26 @@ Page({
       live.on("draw:countdown", (c) => this.follow(c.drawId, c.title, c.deadline)),
       live.on("draw:tick", (t) => this.setData({ entrants: t.entrants })),
       live.on("draw:closed", () => this.setData({ phase: "Entries closed — drawing…" })),
-      live.on("draw:reveal", (r) =>
-        this.setData({ winners: this.data.winners.concat(r.winners.map((w) => ({ key: r.tierId + w.intentId, text: r.tierName + "：" + w.name }))) }),
-      ),
-      live.on("draw:result", (r) => this.setData({ mine: r.won ? "🎉 You won!" : "Not this time" })),
+      live.on("draw:reveal", (r) => {
+        if (r.drawId !== this.drawId || this.data.winners.some((w) => w.tierId === r.tierId)) return;
+        this.setData({ winners: this.data.winners.concat(r.winners.map((w) => ({ key: r.tierId + w.intentId, tierId: r.tierId, intentId: w.intentId, text: r.tierName + "：" + w.name }))) });
+      }),
+      // A host replaced a winner (absent, declined…): the new winner takes the slot, or nobody.
+      live.on("draw:redraw", (r) => {
+        if (r.drawId !== this.drawId) return;
+        const winners = this.data.winners.flatMap((w) => {
+          if (w.tierId !== r.tierId || w.intentId !== r.replaced) return [w];
+          if (!r.winner) return [];
+          return [{ key: r.tierId + r.winner.intentId, tierId: r.tierId, intentId: r.winner.intentId, text: w.text.split("：")[0] + "：" + r.winner.name }];
+        });
+        this.setData({ winners });
+      }),
+      live.on("draw:cancelled", (c) => {
+        if (c.drawId !== this.drawId) return;
+        if (this.stop) this.stop();
+        this.setData({ phase: "Cancelled: " + c.reason, winners: [], secondsLeft: 0 });
+      }),
+      live.on("draw:result", (r) => r.drawId === this.drawId && this.setData({ mine: r.won ? "🎉 You won!" : "Not this time" })),
       live.on("state", (s) => this.setData({ connection: s.newState })),
     ];
     const { draw } = await live.subscribe(CAMPAIGN);
