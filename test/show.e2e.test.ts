@@ -50,9 +50,8 @@ describe.skipIf(!CHROMIUM)("the show: the stage decides what the hall sees", () 
     p.on("pageerror", (e) => pageErrors.push(e.message));
     p.on("console", (m) => {
       if (m.type() !== "error" || (m.text().includes("401") && m.location().url.endsWith("/v1/host/session"))) return;
-      // The instant-win tab asks for the campaign's rules, the console for its draws: 404 while the
-      // campaign has neither (a new one), expected.
-      if (m.text().includes("404") && (m.location().url.endsWith("/rules") || m.location().url.endsWith("/draws"))) return;
+      // The console asks for the campaign's instant-win rules: 404 for a live-draw-only campaign, expected.
+      if (m.text().includes("404") && m.location().url.endsWith("/rules")) return;
       // While the screen's node is down (SIGKILL) or starting, the browser logs each failed reconnect: expected.
       if (m.text().includes("WebSocket connection") && /ERR_CONNECTION_(REFUSED|RESET)/.test(m.text())) return;
       pageErrors.push(`${m.text()} ${m.location().url}`);

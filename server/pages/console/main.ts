@@ -7,7 +7,7 @@
  */
 import { ID_PATTERN, SERVER_EVENTS, type DrawCountdown, type DrawSnapshot, type LeaderboardTop, type StagePhase } from "@livedraw/protocol";
 import { ClientState, LiveDrawClient } from "@livedraw/client-sdk";
-import { ApiError, api, setCsrfToken } from "../shared/api.js";
+import { api, setCsrfToken } from "../shared/api.js";
 import { byId, formatRemaining, h, setText, svg } from "../shared/dom.js";
 import { describeProblem } from "../shared/errors.js";
 import { otherLocale, t, translatePage, type MessageKey } from "../shared/i18n.js";
@@ -238,11 +238,8 @@ async function follow(id: string): Promise<void> {
 async function loadDraws(): Promise<void> {
   if (!campaignId) return;
   try {
-    // A campaign with no draws yet (and no instant-win set-up) is unknown to the server: 404, an empty list here.
-    const { draws } = await api<{ draws: DrawRow[] }>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`).catch((err: unknown) => {
-      if (err instanceof ApiError && err.status === 404) return { draws: [] as DrawRow[] };
-      throw err;
-    });
+    // A campaign with no draws yet is an empty list (docs/http-api.md §2).
+    const { draws } = await api<{ draws: DrawRow[] }>("GET", `/v1/campaigns/${encodeURIComponent(campaignId)}/draws`);
     kind.hasDraws = draws.length > 0;
     applyKind();
     const onScreen = show?.draw()?.drawId;
