@@ -3,7 +3,7 @@
  * (LIVEDRAW_HOSTS), get an opaque `ld_host` cookie (HttpOnly, SameSite=Strict) and a CSRF token.
  * Host requests then authenticate either with `Authorization: Bearer <host token>` (integrators) or
  * with the cookie, and a state-changing request with the cookie must also carry the session's
- * token in `X-CSRF-Token`. Sessions live in Redis with a TTL, keyed by the SHA-256 of the cookie.
+ * token in `X-CSRF-Token` (checked by the route table, server/route-table.ts). Sessions live in Redis with a TTL, keyed by the SHA-256 of the cookie.
  * Failed sign-ins slow down the pair (host id, client address) and the address with backoff, and the
  * host id only by a bounded delay, never a lock (Redis, so across nodes).
  */
@@ -194,23 +194,6 @@ export class HostAuth {
   /** Ends a session (the route table checked its CSRF token). */
   async endSession(ref: string): Promise<void> {
     await this.redis.del(hostSessionKey(ref));
-  }
-
-  /**
-   * Authenticates a host request: a Bearer host token (as before, no CSRF check), else the session
-   * cookie — with, when `changes` is true, the session's CSRF token in X-CSRF-Token (E_CSRF).
-   */
-  async require(req: HttpRequest, changes: boolean, campaignId?: string): Promise<HostIdentity> {
-    const authorization = req.headers.authorization;
-    if ((authorization !== undefined && authorization !== "") || sessionCookie(req.headers.cookie) === null) {
-      const claims = await this.tokens.requireHost(authorization);
-      const who: HostIdentity = claims.campaigns === undefined ? { hostId: claims.sub, via: "token" } : { hostId: claims.sub, via: "token", campaigns: claims.campaigns };
-      if (campaignId !== undefined) assertCampaignScope(who, campaignId);
-      return who;
-    }
-    const session = await this.requireSession(req);
-    if (changes && !sameSecret(req.headers[CSRF_HEADER], session.csrfToken)) throw new AppError("E_CSRF");
-    return { hostId: session.hostId, via: "session" };
   }
 
   /** `Set-Cookie` for a new session, or (cookie null) one that clears it. `Secure` when the request came over TLS. */
