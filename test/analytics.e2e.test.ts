@@ -186,7 +186,8 @@ describe("campaign analytics and exports", () => {
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 720 } })).newPage();
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e.message));
-    await page.goto(`${node.url}/control?campaign=${campaignId}`);
+    // The console in English (zh-CN is its default): the labels and funnel below are its English texts.
+    await page.goto(`${node.url}/control?campaign=${campaignId}&lang=en`);
     await page.getByLabel("Host id").fill(HOST.id);
     await page.getByLabel("Password").fill(HOST.password);
     await page.getByRole("button", { name: "Sign in" }).click();
