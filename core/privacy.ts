@@ -86,6 +86,30 @@ export class SealError extends Error {
   }
 }
 
+/** AES-256-GCM: `<version>.<keyId>.<iv>.<ciphertext+tag>` (base64url parts), the AAD binding it to its place. */
+function gcmSeal(version: string, keyId: string, key: Buffer, plain: string, aad: string): string {
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", key, iv);
+  cipher.setAAD(Buffer.from(aad, "utf8"));
+  const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
+  return `${version}.${keyId}.${iv.toString("base64url")}.${body.toString("base64url")}`;
+}
+
+/** Opens the iv and body parts of a `gcmSeal` value with its key; SealError when truncated or not authentic. */
+function gcmOpen(key: Buffer, ivPart: string, bodyPart: string, aad: string): string {
+  const iv = Buffer.from(ivPart, "base64url");
+  const body = Buffer.from(bodyPart, "base64url");
+  if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SealError("a sealed value is truncated");
+  const decipher = createDecipheriv("aes-256-gcm", key, iv);
+  decipher.setAAD(Buffer.from(aad, "utf8"));
+  decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+  try {
+    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
+  } catch (err) {
+    throw new SealError("a sealed value failed authentication (wrong key, player or field)", { cause: err });
+  }
+}
+
 /** AES-256-GCM with a key ring. A sealed value is `s1.<keyId>.<iv>.<ciphertext+tag>` (base64url parts). */
 export class DataVault {
   private readonly byId: Map<string, Buffer>;
@@ -102,11 +126,7 @@ export class DataVault {
 
   seal(plain: string, aad: string): string {
     const { id, key } = this.keys[0]!;
-    const iv = randomBytes(IV_BYTES);
-    const cipher = createCipheriv("aes-256-gcm", key, iv);
-    cipher.setAAD(Buffer.from(aad, "utf8"));
-    const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
-    return `${SEAL_VERSION}.${id}.${iv.toString("base64url")}.${body.toString("base64url")}`;
+    return gcmSeal(SEAL_VERSION, id, key, plain, aad);
   }
 
   open(sealed: string, aad: string): string {
@@ -114,17 +134,7 @@ export class DataVault {
     if (parts.length !== 4 || parts[0] !== SEAL_VERSION) throw new SealError("not a sealed value");
     const key = this.byId.get(parts[1]!);
     if (!key) throw new SealError(`sealed with key "${parts[1]}", which is not in LIVEDRAW_DATA_KEYS`);
-    const iv = Buffer.from(parts[2]!, "base64url");
-    const body = Buffer.from(parts[3]!, "base64url");
-    if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SealError("a sealed value is truncated");
-    const decipher = createDecipheriv("aes-256-gcm", key, iv);
-    decipher.setAAD(Buffer.from(aad, "utf8"));
-    decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-    try {
-      return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
-    } catch (err) {
-      throw new SealError("a sealed value failed authentication (wrong key, player or field)", { cause: err });
-    }
+    return gcmOpen(key, parts[2]!, parts[3]!, aad);
   }
 
   /** Whether a sealed value (or a wrapped player key) was made with an older key (rotation re-seals it). */
@@ -179,11 +189,7 @@ export function sealedWith(sealed: string): { kind: "player" | "ring"; keyId: st
 
 /** AES-256-GCM under a player key: `s2.<playerKeyId>.<iv>.<ciphertext+tag>` (base64url parts). */
 export function sealForPlayer(playerKey: PlayerKey, plain: string, aad: string): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", playerKey.key, iv);
-  cipher.setAAD(Buffer.from(aad, "utf8"));
-  const body = Buffer.concat([cipher.update(plain, "utf8"), cipher.final(), cipher.getAuthTag()]);
-  return `${PLAYER_SEAL_VERSION}.${playerKey.id}.${iv.toString("base64url")}.${body.toString("base64url")}`;
+  return gcmSeal(PLAYER_SEAL_VERSION, playerKey.id, playerKey.key, plain, aad);
 }
 
 /** Opens an `s2` value with its player key; SealError when it is not one or fails authentication. */
@@ -191,17 +197,7 @@ export function openForPlayer(playerKey: PlayerKey, sealed: string, aad: string)
   const parts = sealed.split(".");
   if (parts.length !== 4 || parts[0] !== PLAYER_SEAL_VERSION) throw new SealError("not a value sealed under a player key");
   if (parts[1] !== playerKey.id) throw new SealError("sealed under another player key");
-  const iv = Buffer.from(parts[2]!, "base64url");
-  const body = Buffer.from(parts[3]!, "base64url");
-  if (iv.length !== IV_BYTES || body.length < TAG_BYTES) throw new SealError("a sealed value is truncated");
-  const decipher = createDecipheriv("aes-256-gcm", playerKey.key, iv);
-  decipher.setAAD(Buffer.from(aad, "utf8"));
-  decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-  try {
-    return Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]).toString("utf8");
-  } catch (err) {
-    throw new SealError("a sealed value failed authentication (wrong key, player or field)", { cause: err });
-  }
+  return gcmOpen(playerKey.key, parts[2]!, parts[3]!, aad);
 }
 
 /** The personal fields a profile may hold. */
