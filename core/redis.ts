@@ -42,6 +42,10 @@ declare module "ioredis" {
     ld1_awardPoints(k1: string, k2: string, k3: string, k4: string, k5: string, k6: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_joinTeam(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_grantTickets(k1: string, k2: string, k3: string, k4: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_signInAttempt(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_signInGiveBack(k1: string): Result<unknown, Context>;
+    ld1_signInFailed(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
+    ld1_checkPhoneCode(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_resolverLease(k1: string, ...argv: ScriptArg[]): Result<unknown, Context>;
     ld1_admitSpins(k1: string, k2: string, k3: string, ...argv: ScriptArg[]): Result<unknown, Context>;
   }

@@ -42,33 +42,6 @@ export const SIGN_IN_SLOWDOWN_AFTER = 10;
 export const SIGN_IN_SLOWDOWN_STEP_MS = 100;
 export const SIGN_IN_SLOWDOWN_MAX_MS = 2000;
 
-/**
- * KEYS[1] failures hash { f, at }
- * ARGV[1] now (ms)  ARGV[2] free failures  ARGV[3] backoff base (ms)  ARGV[4] backoff max (ms)  ARGV[5] window (ms)
- * Returns the wait in ms (> 0: refused, nothing counted), or 0: the attempt is counted as a failure
- * (so parallel guesses count too) until a success takes it back.
- */
-const TAKE_ATTEMPT = `
-local now = tonumber(ARGV[1])
-local free = tonumber(ARGV[2])
-local f = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-if f >= free then
-  local at = tonumber(redis.call('HGET', KEYS[1], 'at') or '0')
-  local backoff = math.min(tonumber(ARGV[4]), tonumber(ARGV[3]) * 2 ^ (f - free))
-  local wait = math.floor(at + backoff - now)
-  if wait > 0 then return wait end
-end
-redis.call('HINCRBY', KEYS[1], 'f', 1)
-redis.call('HSET', KEYS[1], 'at', ARGV[1])
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-return 0`;
-
-/** KEYS[1] failures hash. Takes one failure back (a success), if the hash still exists. Returns nothing. */
-const GIVE_BACK = `if redis.call('HEXISTS', KEYS[1], 'f') == 1 then redis.call('HINCRBY', KEYS[1], 'f', -1) end`;
-
-/** KEYS[1] failures hash. ARGV[1] now (ms). A failed check: the backoff runs from its end (the hash's `at`). Returns nothing. */
-const FAILED_AT = `if redis.call('HEXISTS', KEYS[1], 'f') == 1 then redis.call('HSET', KEYS[1], 'at', ARGV[1]) end`;
-
 /** The slowdown of a host id with `failures` recent failures, in ms (bounded; never a refusal). */
 export function signInSlowdownMs(failures: number): number {
   return Math.min(SIGN_IN_SLOWDOWN_MAX_MS, Math.max(0, failures - SIGN_IN_SLOWDOWN_AFTER) * SIGN_IN_SLOWDOWN_STEP_MS);
@@ -147,7 +120,7 @@ export class HostAuth {
     try {
       await this.take(keys.pair, SIGN_IN_FREE_FAILURES, "for this host id from this address");
     } catch (err) {
-      await this.redis.eval(GIVE_BACK, 1, keys.address); // refused before any check: not an attempt of the address
+      await this.redis.ld1_signInGiveBack(keys.address); // refused before any check: not an attempt of the address
       throw err;
     }
     const slowdown = signInSlowdownMs(Number((await this.redis.get(keys.account)) ?? 0));
@@ -156,12 +129,12 @@ export class HostAuth {
       const now = Date.now();
       await Promise.all([
         this.redis.multi().incr(keys.account).expire(keys.account, SIGN_IN_WINDOW_SECONDS).exec(),
-        this.redis.eval(FAILED_AT, 1, keys.pair, now),
-        this.redis.eval(FAILED_AT, 1, keys.address, now),
+        this.redis.ld1_signInFailed(keys.pair, now),
+        this.redis.ld1_signInFailed(keys.address, now),
       ]);
       throw new AppError("E_SIGN_IN_FAILED");
     }
-    await Promise.all([this.redis.del(keys.pair), this.redis.eval(GIVE_BACK, 1, keys.address)]);
+    await Promise.all([this.redis.del(keys.pair), this.redis.ld1_signInGiveBack(keys.address)]);
     const cookie = randomBytes(32).toString("base64url");
     const session: HostSession = { hostId, csrfToken: randomBytes(32).toString("base64url"), expiresAt: Date.now() + this.options.ttlSeconds * 1000 };
     await this.redis.set(hostSessionKey(sessionRef(cookie)), JSON.stringify(session), "EX", this.options.ttlSeconds);
@@ -169,7 +142,8 @@ export class HostAuth {
   }
 
   private async take(key: string, free: number, what: string): Promise<void> {
-    const wait = Number(await this.redis.eval(TAKE_ATTEMPT, 1, key, Date.now(), free, SIGN_IN_BACKOFF_BASE_MS, SIGN_IN_BACKOFF_MAX_MS, SIGN_IN_WINDOW_SECONDS * 1000));
+    // core/lua/signInAttempt-1.lua: the wait in ms, or 0 (the attempt is counted).
+    const wait = Number(await this.redis.ld1_signInAttempt(key, Date.now(), free, SIGN_IN_BACKOFF_BASE_MS, SIGN_IN_BACKOFF_MAX_MS, SIGN_IN_WINDOW_SECONDS * 1000));
     if (wait > 0) throw new AppError("E_RATE_LIMITED", `Too many failed sign-ins ${what}; retry after \`retryAfterMs\` (each further failure doubles the wait).`, wait);
   }
 

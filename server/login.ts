@@ -155,28 +155,6 @@ export async function code2Session(config: Config, code: string): Promise<string
 
 // ------------------------------------------------------------------------------- one-time codes
 
-/**
- * KEYS[1] the phone's codes: hash { attempts, "c:<code HMAC>": expiry ms, ... }
- * ARGV[1] the HMAC of the code given  ARGV[2] attempts allowed  ARGV[3] now (ms)
- * Returns 'ok' (every code of the phone is then used up), 'wrong', 'exhausted' (the codes are gone)
- * or 'missing' (no live code). Every live code works: a later send does not take an earlier one away.
- */
-const CHECK_CODE = `
-local now = tonumber(ARGV[3])
-local fields = redis.call('HGETALL', KEYS[1])
-local live = 0
-for i = 1, #fields, 2 do
-  if string.sub(fields[i], 1, 2) == 'c:' then
-    if tonumber(fields[i + 1]) <= now then redis.call('HDEL', KEYS[1], fields[i]) else live = live + 1 end
-  end
-end
-if live == 0 then redis.call('DEL', KEYS[1]) return 'missing' end
-local expires = redis.call('HGET', KEYS[1], 'c:' .. ARGV[1])
-if expires and tonumber(expires) > now then redis.call('DEL', KEYS[1]) return 'ok' end
-local n = redis.call('HINCRBY', KEYS[1], 'attempts', 1)
-if n >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1]) return 'exhausted' end
-return 'wrong'`;
-
 export class PhoneCodes {
   private readonly hmacKey: Buffer;
   private readonly perAddress: RateLimiterRedis;
@@ -244,7 +222,7 @@ export class PhoneCodes {
   /** Consumes a correct code (once: two parallel checks of one code cannot both pass). */
   async verify(phone: string, code: string): Promise<{ sub: string; playerId: string }> {
     const who = this.identity(phone);
-    const outcome = await this.redis.eval(CHECK_CODE, 1, otpKey(who.playerId), this.hash(who.playerId, code), OTP_MAX_ATTEMPTS, Date.now());
+    const outcome = await this.redis.ld1_checkPhoneCode(otpKey(who.playerId), this.hash(who.playerId, code), OTP_MAX_ATTEMPTS, Date.now()); // core/lua/checkPhoneCode-1.lua
     if (outcome === "ok") return who;
     if (outcome === "exhausted") throw new AppError("E_LOGIN_FAILED", `Wrong code ${OTP_MAX_ATTEMPTS} times: request a new one.`);
     if (outcome === "missing") throw new AppError("E_LOGIN_FAILED", "No code is waiting for this phone (it expired, was used, or was never sent): request a new one.");
